@@ -1,0 +1,51 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-postgres superuser migrate lint format bench check-deploy clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+.env: | $(PY)
+	$(PY) config/devenv.py .env
+
+bootstrap: $(STAMP) .env
+
+run: bootstrap
+	$(PY) manage.py migrate --noinput
+	@echo ""
+	@echo "  API docs:   http://127.0.0.1:8000/api/docs/"
+	@echo "  Admin:      http://127.0.0.1:8000/admin/   (create a login: make superuser)"
+	@echo "  Demo page:  http://127.0.0.1:8000/"
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: bootstrap
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+superuser: bootstrap
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createsuperuser
+
+migrate: bootstrap
+	$(PY) manage.py migrate --noinput
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: bootstrap
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

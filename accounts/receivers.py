@@ -1,0 +1,1 @@
+"""Account-side reactions to model events."""

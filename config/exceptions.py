@@ -1,0 +1,40 @@
+"""The API's error edge: every failure leaves as DRF's ``{"detail": ...}`` shape."""
+
+import logging
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Service temporarily unavailable, try again shortly."
+    default_code = "service_unavailable"
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "payload_too_large"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """
+    Extend DRF's handler: an unreachable database is a 503 the client may retry,
+    not a 500. The database connection recovers by itself (CONN_HEALTH_CHECKS).
+    """
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.error("database unavailable: %s", exc.__class__.__name__)
+        exc = ServiceUnavailable()
+    elif isinstance(exc, DatabaseError):
+        logger.exception("database error")
+        exc = ServiceUnavailable()
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == 503:
+        response["Retry-After"] = "5"
+    return response

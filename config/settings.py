@@ -1,0 +1,228 @@
+"""
+Settings for the project, read from the environment.
+
+Every value that differs between machines comes from an environment variable
+(see README.md, "Configuration"). A git-ignored ``.env`` file at the project
+root is read first if present; ``make run`` and ``make test`` create one with
+generated development secrets. Missing secrets are a startup error, never a
+silent default.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "tokens",
+    "accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite by default, PostgreSQL (psycopg 3) in production.
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    )
+}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Persistent connections, checked before reuse so that a restarted database
+    # server is recovered from without a failed request.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: Redis when REDIS_URL is set (shared by every process: throttles and the
+# revocation cache), otherwise a per-process memory cache for development.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="rjwt"),
+            "OPTIONS": {
+                # Fail fast when Redis is unreachable: the revocation check then
+                # falls back to the database instead of hanging the request.
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                "retry_on_timeout": False,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.User"
+
+# Argon2id first; hashes made by the others are upgraded on the next login.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idOWASPHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "display_name")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "accounts.validators.MaximumLengthValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
+
+# Request size limits: a JSON API never needs more than this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# Email: console in development, SMTP (EMAIL_URL) in production.
+vars().update(
+    env.email_url(
+        "EMAIL_URL",
+        default="consolemail://" if DEBUG else "smtp://localhost:25",
+    )
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+FRONTEND_RESET_URL = env.str(
+    "FRONTEND_RESET_URL", default="http://127.0.0.1:8000/reset/{uid}/{token}/"
+)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tokens.authentication.SessionJWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "DEFAULT_THROTTLE_RATES": {
+        "login_ip": env.str("THROTTLE_LOGIN_IP", default="20/min"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="10/min"),
+        "refresh_ip": env.str("THROTTLE_REFRESH_IP", default="120/min"),
+        "register_ip": env.str("THROTTLE_REGISTER_IP", default="10/hour"),
+        "password_reset_ip": env.str("THROTTLE_RESET_IP", default="10/hour"),
+        "password_reset_account": env.str("THROTTLE_RESET_ACCOUNT", default="3/hour"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Revocable JWT API",
+    "DESCRIPTION": "Email accounts, profiles and revocable JWT sessions.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# The `tokens` app. Every key is documented in docs/settings.md.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY")
+TOKENS = {
+    "SIGNING_KEYS": env.json(
+        "JWT_KEYS",
+        default=[
+            {
+                "kid": env.str("JWT_KEY_ID", default="primary"),
+                "algorithm": "HS256",
+                "secret": JWT_SIGNING_KEY,
+            }
+        ],
+    ),
+    "ISSUER": env.str("JWT_ISSUER", default="revocable-jwt"),
+    "AUDIENCE": env.str("JWT_AUDIENCE", default="revocable-jwt-api"),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    "LEEWAY": timedelta(seconds=10),
+    "CACHE_ALIAS": "default" if REDIS_URL else None,
+    "REFRESH_COOKIE": env.bool("JWT_REFRESH_COOKIE", default=False),
+}
+
+# Security headers. Behind TLS in production: see `check --deploy`.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "tokens.security": {"level": "INFO"},
+    },
+}

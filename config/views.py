@@ -1,0 +1,59 @@
+"""Project-level views: health check and JSON error pages for the API."""
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views import defaults
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+@extend_schema(
+    responses={
+        200: inline_serializer("Health", {"status": serializers.CharField()}),
+        503: inline_serializer("Unhealthy", {"detail": serializers.CharField()}),
+    },
+    auth=[],
+)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def health(request: Request) -> Response:
+    """Answer 200 when the database answers; load balancers poll this."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return Response({"status": "ok"})
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> JsonResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": "You do not have permission to perform this action."},
+            status=403,
+        )
+    return defaults.permission_denied(request, exception)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)

@@ -1,0 +1,89 @@
+"""Fixtures and small factories shared by the whole suite."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+PASSWORD = "correct horse battery staple"
+_emails = itertools.count(1)
+
+requires_postgres = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").split(":", 1)[0] not in ("postgres", "postgresql"),
+    reason="concurrency tests need PostgreSQL: set DATABASE_URL (SQLite serialises writers)",
+)
+requires_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"),
+    reason="needs a shared Redis: set REDIS_URL",
+)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., Any]:
+    def make(email: str | None = None, password: str = PASSWORD, **extra: Any):
+        email = email or f"user{next(_emails)}@example.com"
+        return get_user_model().objects.create_user(email, password, **extra)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def staff_user(make_user):
+    return make_user(is_staff=True)
+
+
+@pytest.fixture
+def login(api_client) -> Callable[..., dict[str, str]]:
+    """Sign *user* in through the API and return the JSON body."""
+
+    def do_login(user, password: str = PASSWORD, client: APIClient | None = None):
+        response = (client or api_client).post(
+            "/api/auth/token/", {"email": user.email, "password": password}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return do_login
+
+
+@pytest.fixture
+def bearer() -> Callable[[str], dict[str, str]]:
+    return lambda access: {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+
+
+@pytest.fixture
+def revocation_cache(settings):
+    """Answer the revocation check from the default cache (Redis when REDIS_URL)."""
+    settings.TOKENS = {**settings.TOKENS, "CACHE_ALIAS": "default"}
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters and cached session answers never leak between tests.
+    cache.clear()
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

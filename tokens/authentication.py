@@ -1,0 +1,57 @@
+"""
+DRF authentication with access tokens that die with their session.
+
+Per request: verify the token (key by ``kid``, one algorithm per key, every
+claim required and typed), then ask whether its session is still valid: the
+shared cache answers without a query; on a miss one query does (see
+``tokens.state``). A revoked session is refused on the next request, in every
+process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import TokenError
+
+from tokens.state import session_user_get
+from tokens.tokens import AccessToken
+
+
+class SessionJWTAuthentication(JWTAuthentication):
+    """Authenticate ``Authorization: Bearer <access token>`` against its session."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # JWTAuthentication resolves the user model here; ours is resolved only
+        # when a cached user is loaded, so there is nothing to do per request.
+        pass
+
+    def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        token = self.get_validated_token(raw_token)
+        return self.get_user(token), token
+
+    def get_validated_token(self, raw_token: bytes) -> AccessToken:
+        try:
+            return AccessToken(raw_token)
+        except TokenError as exc:
+            raise InvalidToken(_("Given token not valid for any token type")) from exc
+
+    def get_user(self, validated_token: AccessToken) -> Any:
+        user = session_user_get(
+            session_id=validated_token["sid"], user_id=validated_token["sub"]
+        )
+        if user is None:
+            raise AuthenticationFailed(
+                _("Session has been revoked or has expired."), code="session_revoked"
+            )
+        return user

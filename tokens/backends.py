@@ -1,0 +1,209 @@
+"""
+The key ring: sign with one active key, verify with the key a token's ``kid`` names.
+
+Keys are chosen by ``kid`` only, never by trying them in turn, and never from
+key material in the token (``jwk``, ``jku``, ``x5u``, ``x5c`` are refused).
+Each key allows exactly one algorithm (RFC 8725 §3.1, §3.2).
+
+``KeyRingBackend`` has SimpleJWT's ``TokenBackend`` interface (``encode``,
+``decode``, ``get_leeway``), so SimpleJWT's ``Token`` classes sign and verify
+through it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from jwt.algorithms import get_default_algorithms
+from rest_framework_simplejwt.exceptions import (
+    TokenBackendError,
+    TokenBackendExpiredToken,
+)
+
+from tokens.app_settings import app_settings
+
+HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"})
+SUPPORTED_ALGORITHMS = HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS
+FORBIDDEN_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c"})
+REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "jti", "sub", "sid", "token_type"]
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    algorithm: str
+    signing_key: Any
+    verifying_key: Any
+
+    @property
+    def is_symmetric(self) -> bool:
+        return self.algorithm in HMAC_ALGORITHMS
+
+    def public_jwk(self) -> dict[str, Any] | None:
+        """Return the public key as a JWK, or None for a shared secret."""
+        if self.is_symmetric:
+            return None
+        algorithm = get_default_algorithms()[self.algorithm]
+        jwk = algorithm.to_jwk(self.verifying_key, as_dict=True)
+        return {**jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
+
+
+def build_key(entry: dict[str, Any]) -> SigningKey:
+    """Turn one ``SIGNING_KEYS`` entry into a prepared key (ValueError if invalid)."""
+    kid, algorithm = entry.get("kid"), entry.get("algorithm", "HS256")
+    if not isinstance(kid, str) or not kid:
+        raise ValueError("every key needs a non-empty string 'kid'")
+    if algorithm not in SUPPORTED_ALGORITHMS:
+        raise ValueError(f"key {kid!r}: unsupported algorithm {algorithm!r}")
+    alg = get_default_algorithms()[algorithm]
+    if algorithm in HMAC_ALGORITHMS:
+        secret = alg.prepare_key(entry.get("secret") or "")
+        return SigningKey(kid, algorithm, secret, secret)
+    private = entry.get("private_key")
+    public = entry.get("public_key")
+    if not private and not public:
+        raise ValueError(f"key {kid!r}: needs 'private_key' and/or 'public_key'")
+    signing = alg.prepare_key(private) if private else None
+    verifying = alg.prepare_key(public) if public else signing.public_key()
+    return SigningKey(kid, algorithm, signing, verifying)
+
+
+class KeyRing:
+    def __init__(self, keys: list[SigningKey], active_kid: str | None) -> None:
+        self.keys = {key.kid: key for key in keys}
+        self.active = self.keys[active_kid] if active_kid else (keys[0] if keys else None)
+
+    @classmethod
+    def from_settings(cls) -> KeyRing:
+        keys = [build_key(entry) for entry in app_settings.SIGNING_KEYS]
+        return cls(keys, app_settings.ACTIVE_KID)
+
+    def get(self, kid: Any) -> SigningKey | None:
+        return self.keys.get(kid) if isinstance(kid, str) else None
+
+
+_key_ring: KeyRing | None = None
+
+
+def get_key_ring() -> KeyRing:
+    """Return the key ring, built once per process from the settings."""
+    global _key_ring
+    if _key_ring is None:
+        _key_ring = KeyRing.from_settings()
+    return _key_ring
+
+
+@receiver(setting_changed)
+def _reset_key_ring(*, setting: str, **kwargs: Any) -> None:
+    global _key_ring
+    if setting == "TOKENS":
+        _key_ring = None
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of two equal keys; a token whose claims read
+    # differently to different parsers is refused instead.
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate key in JSON object")
+    return result
+
+
+def _loads_strict(data: bytes) -> dict[str, Any]:
+    value = json.loads(data, object_pairs_hook=_reject_duplicate_keys)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+class _StrictPyJWT(jwt.PyJWT):
+    def _decode_payload(self, decoded: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return _loads_strict(decoded["payload"])
+        except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+            raise jwt.DecodeError("Invalid payload") from exc
+
+
+_jwt = _StrictPyJWT()
+
+
+def read_header(token: str | bytes) -> dict[str, Any]:
+    """Return a token's header, unverified; TokenBackendError if malformed."""
+    if isinstance(token, str):
+        token = token.encode("ascii", "replace")
+    segment = token.split(b".", 1)[0]
+    try:
+        raw = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+        return _loads_strict(raw)
+    except (ValueError, binascii.Error, RecursionError, UnicodeDecodeError) as exc:
+        raise TokenBackendError("Token is malformed") from exc
+
+
+class KeyRingBackend:
+    """Sign and verify JWTs with the configured key ring."""
+
+    def get_leeway(self) -> timedelta:
+        return app_settings.LEEWAY
+
+    def encode(self, payload: dict[str, Any]) -> str:
+        key = get_key_ring().active
+        if key is None or key.signing_key is None:
+            raise TokenBackendError("No signing key is configured")
+        return jwt.encode(
+            payload, key.signing_key, algorithm=key.algorithm, headers={"kid": key.kid}
+        )
+
+    def select_key(self, token: str | bytes) -> SigningKey:
+        """Return the key named by the token's ``kid``, refusing anything else."""
+        if len(token) > app_settings.MAX_TOKEN_BYTES:
+            raise TokenBackendError("Token is too large")
+        header = read_header(token)
+        if FORBIDDEN_HEADERS & header.keys() or "crit" in header:
+            raise TokenBackendError("Token header is not acceptable")
+        key = get_key_ring().get(header.get("kid"))
+        if key is None:
+            raise TokenBackendError("Token signing key is unknown")
+        if header.get("alg") != key.algorithm:
+            raise TokenBackendError("Token algorithm is not allowed")
+        return key
+
+    def decode(
+        self, token: str | bytes, verify: bool = True, *, verify_exp: bool = True
+    ) -> dict[str, Any]:
+        """
+        Verify *token* and return its claims; TokenBackendError if it is not valid.
+
+        With ``verify_exp=False`` an expired token is still accepted (the admin's
+        revoke-a-token page inspects them); the signature is always checked.
+        """
+        key = self.select_key(token)
+        try:
+            return _jwt.decode(
+                token,
+                key.verifying_key,
+                algorithms=[key.algorithm],
+                audience=app_settings.AUDIENCE,
+                issuer=app_settings.ISSUER,
+                leeway=app_settings.LEEWAY,
+                options={
+                    "require": REQUIRED_CLAIMS,
+                    "verify_signature": verify,
+                    "verify_exp": verify_exp,
+                },
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenBackendExpiredToken("Token is expired") from exc
+        except (jwt.InvalidTokenError, TypeError, ValueError) as exc:
+            raise TokenBackendError("Token is invalid") from exc
+
+
+token_backend = KeyRingBackend()

@@ -1,0 +1,74 @@
+"""
+The refresh-token cookie for browsers (opt-in: ``TOKENS["REFRESH_COOKIE"]``).
+
+The cookie is HttpOnly, Secure and SameSite=Strict, scoped to the auth path.
+A request that authenticates with it must also pass Django's CSRF check (the
+``X-CSRFToken`` header matching the ``csrftoken`` cookie) and come from this
+site (``Origin``, else ``Referer``): DRF views are CSRF-exempt, so the check is
+made here explicitly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied
+
+from tokens.app_settings import app_settings
+
+
+def set_refresh_cookie(response: HttpResponse, token: str, expires_at: datetime) -> None:
+    response.set_cookie(
+        app_settings.REFRESH_COOKIE_NAME,
+        token,
+        max_age=max(0, int((expires_at - timezone.now()).total_seconds())),
+        path=app_settings.REFRESH_COOKIE_PATH,
+        secure=app_settings.REFRESH_COOKIE_SECURE,
+        httponly=True,
+        samesite=app_settings.REFRESH_COOKIE_SAMESITE,
+    )
+
+
+def clear_refresh_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(
+        app_settings.REFRESH_COOKIE_NAME,
+        path=app_settings.REFRESH_COOKIE_PATH,
+        samesite=app_settings.REFRESH_COOKIE_SAMESITE,
+    )
+
+
+def refresh_cookie(request: HttpRequest) -> str | None:
+    """Return the refresh cookie's value after the CSRF and origin checks pass."""
+    value = request.COOKIES.get(app_settings.REFRESH_COOKIE_NAME)
+    if not value:
+        return None
+    enforce_same_origin(request)
+    enforce_csrf(request)
+    return value
+
+
+class _CSRFCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def enforce_csrf(request: HttpRequest) -> None:
+    """Run Django's CSRF check, as DRF's SessionAuthentication does."""
+    check = _CSRFCheck(lambda req: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise PermissionDenied(f"CSRF Failed: {reason}")
+
+
+def enforce_same_origin(request: HttpRequest) -> None:
+    source = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
+    if not source:
+        raise PermissionDenied("Origin or Referer header required.")
+    parts = urlsplit(source)
+    if f"{parts.scheme}://{parts.netloc}" != f"{request.scheme}://{request.get_host()}":
+        raise PermissionDenied("Cross-origin request refused.")

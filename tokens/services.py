@@ -1,0 +1,260 @@
+"""
+The business logic of sessions. Views, the admin, commands and receivers call
+these; nothing else changes a session.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tokens import signals
+from tokens.app_settings import app_settings
+from tokens.exceptions import RefreshTokenReused, SessionInvalid, TokenAlreadyRotated
+from tokens.models import RefreshTokenRecord, RevocationReason, Session
+from tokens.state import sessions_forget, sessions_mark_revoked
+from tokens.tokens import AccessToken, RefreshToken
+
+security_log = logging.getLogger("tokens.security")
+
+USER_AGENT_MAX = 512
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    session: Session
+
+
+def session_create(
+    *, user: Any, user_agent: str = "", ip_address: str | None = None
+) -> TokenPair:
+    """Start a session for *user* (after authentication) and mint its first tokens."""
+    now = timezone.now()
+    with transaction.atomic():
+        session = Session.objects.create(
+            user=user,
+            user_agent=(user_agent or "")[:USER_AGENT_MAX],
+            ip_address=ip_address,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + app_settings.SESSION_LIFETIME,
+        )
+        record = _record_create(session, now)
+    security_log.info(
+        "session created", extra={"event": "session_created", "sid": str(session.pk),
+                                   "user_id": str(user.pk)}
+    )
+    return _pair(session, record, now)
+
+
+def _record_create(session: Session, now: datetime) -> RefreshTokenRecord:
+    expires_at = min(now + app_settings.REFRESH_TOKEN_LIFETIME, session.expires_at)
+    return RefreshTokenRecord.objects.create(
+        jti=uuid.uuid4(), session=session, issued_at=now, expires_at=expires_at
+    )
+
+
+def _pair(session: Session, record: RefreshTokenRecord, now: datetime) -> TokenPair:
+    record.session = session
+    return TokenPair(
+        access=str(AccessToken.for_session(session, now)),
+        refresh=str(RefreshToken.for_record(record)),
+        session=session,
+    )
+
+
+def refresh_rotate(*, token: RefreshToken, arrived_at: datetime | None = None) -> TokenPair:
+    """
+    Exchange a verified refresh token for its successor, exactly once.
+
+    The session row is locked for the whole exchange, so of many concurrent
+    requests with one token, one consumes it. A request that was already in
+    flight when the token was consumed is refused without alarm
+    (TokenAlreadyRotated). A later replay inside the grace period gets the same
+    successor again; after it, the replay revokes the whole session
+    (RefreshTokenReused). SessionInvalid covers every other refusal.
+    """
+    arrived_at = arrived_at or timezone.now()
+    outcome = _rotate_locked(token.session_id, token.jti, arrived_at)
+    if isinstance(outcome, Session):
+        _reuse_detected(outcome, token.jti)
+        raise RefreshTokenReused("Refresh token was reused; the session is revoked")
+    return outcome
+
+
+@transaction.atomic
+def _rotate_locked(
+    session_id: uuid.UUID, jti: uuid.UUID, arrived_at: datetime
+) -> TokenPair | Session:
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=session_id)
+        .first()
+    )
+    now = timezone.now()
+    if session is None or not session.is_active(now) or not session.user.is_active:
+        raise SessionInvalid("Session is not active")
+    record = RefreshTokenRecord.objects.filter(jti=jti, session=session).first()
+    if record is None:
+        raise SessionInvalid("Refresh token is unknown")
+    if record.used_at is None:
+        return _consume(session, record, now)
+    if arrived_at < record.used_at:
+        raise TokenAlreadyRotated("Refresh token was rotated by a concurrent request")
+    successor = _successor_in_grace(record, now)
+    if successor is not None:
+        return _pair(session, successor, now)
+    _revoke_locked(session, RevocationReason.REUSE_DETECTED, None, now)
+    return session
+
+
+def _consume(session: Session, record: RefreshTokenRecord, now: datetime) -> TokenPair:
+    successor = _record_create(session, now)
+    record.used_at = now
+    record.successor_jti = successor.jti
+    record.save(update_fields=["used_at", "successor_jti"])
+    session.last_used_at = now
+    session.save(update_fields=["last_used_at"])
+    transaction.on_commit(
+        lambda: signals.token_rotated.send(
+            sender=Session, session=session, old_jti=record.jti, new_jti=successor.jti
+        )
+    )
+    return _pair(session, successor, now)
+
+
+def _successor_in_grace(
+    record: RefreshTokenRecord, now: datetime
+) -> RefreshTokenRecord | None:
+    if now - record.used_at > app_settings.ROTATION_GRACE_PERIOD:
+        return None
+    successor = RefreshTokenRecord.objects.filter(jti=record.successor_jti).first()
+    if successor is None or successor.used_at is not None:
+        return None
+    return successor
+
+
+def _reuse_detected(session: Session, jti: uuid.UUID) -> None:
+    security_log.warning(
+        "refresh token reuse detected; session revoked",
+        extra={"event": "reuse_detected", "sid": str(session.pk),
+               "user_id": str(session.user_id), "jti": jti.hex},
+    )
+    signals.reuse_detected.send(sender=Session, session=session, jti=jti)
+
+
+def login_failed(*, request: Any) -> None:
+    """Record a failed sign-in as a security event (without the account named)."""
+    security_log.warning(
+        "login failed",
+        extra={"event": "login_failed", "ip": request.META.get("REMOTE_ADDR")},
+    )
+
+
+def session_revoke(*, session: Session, reason: str, by: Any = None) -> bool:
+    """Revoke *session*; return False if it was already revoked."""
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().filter(pk=session.pk).first()
+        if locked is None or locked.revoked_at is not None:
+            return False
+        _revoke_locked(locked, reason, by, timezone.now())
+    session.revoked_at, session.revoked_reason = locked.revoked_at, reason
+    session.revoked_by_id = _pk(by)
+    return True
+
+
+def _pk(user: Any) -> Any:
+    # A cached request user answers pk without loading the row.
+    return user.pk if user is not None else None
+
+
+def _revoke_locked(session: Session, reason: str, by: Any, now: datetime) -> None:
+    session.revoked_at, session.revoked_reason = now, reason
+    session.revoked_by_id = _pk(by)
+    session.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    transaction.on_commit(lambda: _announce_revoked([session], reason, by))
+
+
+def user_sessions_revoke(
+    *, user: Any, reason: str, by: Any = None, keep: Session | uuid.UUID | None = None
+) -> int:
+    """Revoke every unrevoked session of *user*, except *keep*; return how many."""
+    keep_id = keep.pk if isinstance(keep, Session) else keep
+    with transaction.atomic():
+        sessions = list(
+            Session.objects.select_for_update()
+            .filter(user=user, revoked_at__isnull=True)
+            .exclude(pk=keep_id)
+        )
+        now = timezone.now()
+        Session.objects.filter(pk__in=[s.pk for s in sessions]).update(
+            revoked_at=now, revoked_reason=reason, revoked_by_id=_pk(by)
+        )
+        for session in sessions:
+            session.revoked_at, session.revoked_reason = now, reason
+            session.revoked_by_id = _pk(by)
+        transaction.on_commit(lambda: _announce_revoked(sessions, reason, by))
+    return len(sessions)
+
+
+def _announce_revoked(sessions: list[Session], reason: str, by: Any) -> None:
+    sessions_mark_revoked(s.pk for s in sessions)
+    for session in sessions:
+        security_log.info(
+            "session revoked",
+            extra={"event": "session_revoked", "sid": str(session.pk),
+                   "user_id": str(session.user_id), "reason": reason,
+                   "revoked_by": str(_pk(by)) if by is not None else None},
+        )
+        signals.session_revoked.send(
+            sender=Session, session=session, reason=reason, revoked_by=by
+        )
+
+
+def user_sessions_forget(*, user: Any) -> None:
+    """Make the next request of each of *user*'s sessions consult the database."""
+    ids = list(Session.objects.filter(user=user).unrevoked().values_list("pk", flat=True))
+    transaction.on_commit(lambda: sessions_forget(ids))
+
+
+def user_active_sessions(*, user: Any) -> list[Session]:
+    """Return *user*'s sessions that can still be used, newest first."""
+    return list(Session.objects.active().filter(user=user).order_by("-last_used_at"))
+
+
+def token_session_check(*, token: Any) -> Session:
+    """
+    Return the session of a verified token if the token is still good: the
+    session is active, its user active, and a refresh token not yet consumed
+    (outside the grace period). Raise SessionInvalid otherwise.
+    """
+    now = timezone.now()
+    session = (
+        Session.objects.select_related("user").filter(pk=token.session_id).first()
+    )
+    if session is None or not session.is_active(now) or not session.user.is_active:
+        raise SessionInvalid("Session is not active")
+    if str(session.user_id) != token["sub"]:
+        raise SessionInvalid("Token does not match its session")
+    if token.token_type == "refresh":
+        _refresh_record_check(session, token.jti, now)
+    return session
+
+
+def _refresh_record_check(session: Session, jti: uuid.UUID, now: datetime) -> None:
+    record = RefreshTokenRecord.objects.filter(jti=jti, session=session).first()
+    if record is None:
+        raise SessionInvalid("Refresh token is unknown")
+    if record.used_at is not None and (
+        now - record.used_at > app_settings.ROTATION_GRACE_PERIOD
+    ):
+        raise SessionInvalid("Refresh token was already used")

@@ -1,0 +1,261 @@
+"""The token API: thin views over ``tokens.services``."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPES
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import TokenError
+
+from tokens import services
+from tokens.app_settings import app_settings
+from tokens.cookies import clear_refresh_cookie, refresh_cookie, set_refresh_cookie
+from tokens.exceptions import (
+    RefreshTokenReused,
+    SessionInvalid,
+    SessionNotFound,
+    TokenAlreadyRotated,
+)
+from tokens.models import RevocationReason, Session
+from tokens.serializers import (
+    LogoutSerializer,
+    RevokedCountSerializer,
+    SessionSerializer,
+    TokenObtainSerializer,
+    TokenPairSerializer,
+    TokenRefreshSerializer,
+    TokenVerifySerializer,
+)
+from tokens.throttles import LoginAccountThrottle, LoginIPThrottle, RefreshIPThrottle
+from tokens.tokens import RefreshToken, UntypedToken
+
+ERRORS = {
+    400: OpenApiResponse(description="Malformed request."),
+    401: OpenApiResponse(description="Missing, invalid, expired or revoked token."),
+    429: OpenApiResponse(description="Throttled; see Retry-After."),
+}
+
+
+def client_ip(request: Request) -> str | None:
+    """The client address as DRF's throttles see it (honours NUM_PROXIES)."""
+    ident = LoginIPThrottle().get_ident(request)
+    try:
+        return str(ipaddress.ip_address(ident.strip()))
+    except ValueError:
+        return None
+
+
+def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
+    """Translate a domain error from the token layer into a 401."""
+    if isinstance(exc, RefreshTokenReused):
+        return AuthenticationFailed(
+            _("Refresh token was already used; the session has been revoked."),
+            code="token_reused",
+        )
+    if isinstance(exc, TokenAlreadyRotated):
+        return AuthenticationFailed(
+            _("Refresh token was already rotated by a concurrent request."),
+            code="token_already_rotated",
+        )
+    if isinstance(exc, SessionInvalid):
+        return AuthenticationFailed(
+            _("Session has been revoked or has expired."), code="session_revoked"
+        )
+    return InvalidToken(_("Token is invalid or expired"))
+
+
+class TokenAPIView(APIView):
+    """Base of the unauthenticated token endpoints: 401s keep their status."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return f'{AUTH_HEADER_TYPES[0]} realm="api"'
+
+    def get_validated_data(self, serializer_class: type) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def pair_response(self, pair: services.TokenPair, code: int) -> Response:
+        body = {"access": pair.access, "refresh": pair.refresh}
+        if not app_settings.REFRESH_COOKIE:
+            return Response(body, status=code)
+        response = Response({"access": pair.access}, status=code)
+        set_refresh_cookie(response, pair.refresh, pair.session.expires_at)
+        return response
+
+    def get_refresh_token(self, body_token: str | None) -> str | None:
+        """The refresh token from the body, else from the cookie (CSRF-checked)."""
+        if body_token:
+            return body_token
+        return refresh_cookie(self.request) if app_settings.REFRESH_COOKIE else None
+
+
+class TokenObtainView(TokenAPIView):
+    """Sign in: create a session and return its first access and refresh tokens."""
+
+    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+
+    @extend_schema(
+        request=TokenObtainSerializer,
+        responses={200: TokenPairSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.get_validated_data(TokenObtainSerializer)
+        user = authenticate(request, **data)
+        if user is None or not getattr(user, "is_active", True):
+            services.login_failed(request=request)
+            raise AuthenticationFailed(
+                _("No active account found with the given credentials"),
+                code="no_active_account",
+            )
+        pair = services.session_create(
+            user=user,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            ip_address=client_ip(request),
+        )
+        return self.pair_response(pair, status.HTTP_200_OK)
+
+
+class TokenRefreshView(TokenAPIView):
+    """Rotate: exchange a refresh token for a new pair, exactly once."""
+
+    throttle_classes = [RefreshIPThrottle]
+
+    @extend_schema(
+        request=TokenRefreshSerializer,
+        responses={200: TokenPairSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        arrived_at = timezone.now()
+        data = self.get_validated_data(TokenRefreshSerializer)
+        raw_token = self.get_refresh_token(data.get("refresh"))
+        if not raw_token:
+            raise InvalidToken(_("No refresh token was provided"))
+        try:
+            token = RefreshToken(raw_token)
+            pair = services.refresh_rotate(token=token, arrived_at=arrived_at)
+        except TokenError as exc:
+            raise as_authentication_failed(exc) from exc
+        return self.pair_response(pair, status.HTTP_200_OK)
+
+
+class TokenVerifyView(TokenAPIView):
+    """Answer 200 if a token is valid and its session not revoked, else 401."""
+
+    @extend_schema(request=TokenVerifySerializer, responses={200: None, **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = self.get_validated_data(TokenVerifySerializer)
+        try:
+            services.token_session_check(token=UntypedToken(data["token"]))
+        except TokenError as exc:
+            raise as_authentication_failed(exc) from exc
+        return Response({})
+
+
+class LogoutView(TokenAPIView):
+    """Revoke the current session, named by a refresh token or an access token."""
+
+    @extend_schema(request=LogoutSerializer, responses={204: None, **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = self.get_validated_data(LogoutSerializer)
+        session = self.get_session(data.get("refresh"))
+        services.session_revoke(session=session, reason=RevocationReason.LOGOUT)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        if app_settings.REFRESH_COOKIE:
+            clear_refresh_cookie(response)
+        return response
+
+    def get_session(self, body_token: str | None) -> Session:
+        raw_token = self.get_refresh_token(body_token)
+        try:
+            if raw_token:
+                # An expired refresh token still names the session to end.
+                token = RefreshToken(raw_token, verify_exp=False)
+            else:
+                token = self.get_access_token()
+            return Session.objects.get(pk=token.session_id, user_id=token["sub"])
+        except (TokenError, Session.DoesNotExist) as exc:
+            raise InvalidToken(_("Token is invalid or expired")) from exc
+
+    def get_access_token(self):
+        from tokens.authentication import SessionJWTAuthentication
+
+        result = SessionJWTAuthentication().authenticate(self.request)
+        if result is None:
+            raise InvalidToken(_("No token was provided"))
+        return result[1]
+
+
+class LogoutAllView(APIView):
+    """Revoke every session of the authenticated user."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RevokedCountSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        count = services.user_sessions_revoke(
+            user=request.user, reason=RevocationReason.LOGOUT_ALL
+        )
+        response = Response({"revoked": count})
+        if app_settings.REFRESH_COOKIE:
+            clear_refresh_cookie(response)
+        return response
+
+
+class SessionListView(APIView):
+    """The authenticated user's active sessions; ``current`` marks this one."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: SessionSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        sessions = services.user_active_sessions(user=request.user)
+        context = {"current_session_id": request.auth["sid"]}
+        return Response(SessionSerializer(sessions, many=True, context=context).data)
+
+
+class SessionDetailView(APIView):
+    """Revoke one of the authenticated user's own sessions."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None, 404: OpenApiResponse(description="Not yours."),
+                              **ERRORS})
+    def delete(self, request: Request, session_id) -> Response:
+        session = Session.objects.filter(pk=session_id, user_id=request.user.pk).first()
+        if session is None:
+            raise SessionNotFound()
+        services.session_revoke(
+            session=session, reason=RevocationReason.REVOKED_BY_USER, by=request.user
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionRevokeOthersView(APIView):
+    """Revoke every session of the user except the one making this request."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RevokedCountSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        count = services.user_sessions_revoke(
+            user=request.user,
+            reason=RevocationReason.REVOKED_BY_USER,
+            by=request.user,
+            keep=request.auth.session_id,
+        )
+        return Response({"revoked": count})
