@@ -258,3 +258,25 @@ def _refresh_record_check(session: Session, jti: uuid.UUID, now: datetime) -> No
         now - record.used_at > app_settings.ROTATION_GRACE_PERIOD
     ):
         raise SessionInvalid("Refresh token was already used")
+
+
+def sessions_on_password_change(*, user: Any, current_session_id: Any = None) -> int:
+    """
+    Apply REVOKE_ON_PASSWORD_CHANGE after *user* changed their password:
+    ``"others"`` keeps the session that made the change, ``"all"`` keeps none,
+    ``"none"`` revokes nothing. Return how many sessions were revoked.
+    """
+    policy = app_settings.REVOKE_ON_PASSWORD_CHANGE
+    if policy == "none":
+        return 0
+    keep = current_session_id if policy == "others" else None
+    return user_sessions_revoke(
+        user=user, reason=RevocationReason.PASSWORD_CHANGED, by=user, keep=keep
+    )
+
+
+def sessions_on_password_reset(*, user: Any) -> int:
+    """Apply REVOKE_ON_PASSWORD_RESET after a reset; return how many were revoked."""
+    if not app_settings.REVOKE_ON_PASSWORD_RESET:
+        return 0
+    return user_sessions_revoke(user=user, reason=RevocationReason.PASSWORD_RESET)
