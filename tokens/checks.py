@@ -96,6 +96,8 @@ def check_lifetimes(app_configs: Any = None, **kwargs: Any) -> list:
             problems.append(Error(
                 f"TOKENS['{name}'] must be a timedelta between {low} and {high}.",
                 id="tokens.E020"))
+    if problems:
+        return problems
     if app_settings.ACCESS_TOKEN_LIFETIME > app_settings.SESSION_LIFETIME:
         problems.append(Warning("ACCESS_TOKEN_LIFETIME exceeds SESSION_LIFETIME.",
                                 id="tokens.W021"))

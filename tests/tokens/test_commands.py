@@ -1,0 +1,84 @@
+"""flushexpiredtokens and revoketokens."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from tokens import services
+from tokens.models import RefreshTokenRecord, RevocationReason, Session
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def age(session: Session, **delta) -> None:
+    past = timezone.now() - timedelta(**delta)
+    Session.objects.filter(pk=session.pk).update(expires_at=past)
+    RefreshTokenRecord.objects.filter(session=session).update(expires_at=past)
+
+
+def test_flush_deletes_expired_sessions_and_records_in_batches(make_user):
+    user = make_user()
+    expired = [services.session_create(user=user).session for _ in range(5)]
+    live = services.session_create(user=user).session
+    for session in expired:
+        age(session, days=1)
+    output = run("flushexpiredtokens", "--batch-size", "2")
+    assert list(Session.objects.all()) == [live]
+    assert RefreshTokenRecord.objects.filter(session=live).count() == 1
+    assert "so far" in output  # progress is reported per batch
+    assert "expired sessions: 5 deleted" in output
+
+
+def test_flush_keeps_revoked_sessions_for_the_retention_period(make_user, settings):
+    settings.TOKENS = {**settings.TOKENS, "REVOKED_RETENTION": timedelta(days=30)}
+    user = make_user()
+    recent = services.session_create(user=user).session
+    old = services.session_create(user=user).session
+    for session in (recent, old):
+        services.session_revoke(session=session, reason=RevocationReason.LOGOUT)
+        age(session, days=1)
+    Session.objects.filter(pk=old.pk).update(revoked_at=timezone.now() - timedelta(days=31))
+    run("flushexpiredtokens")
+    assert list(Session.objects.all()) == [recent]
+    assert RefreshTokenRecord.objects.filter(session=recent).exists()
+
+
+def test_flush_dry_run_deletes_nothing(make_user):
+    session = services.session_create(user=make_user()).session
+    age(session, days=1)
+    output = run("flushexpiredtokens", "--dry-run")
+    assert "expired sessions: 1 would be deleted" in output
+    assert Session.objects.count() == 1
+
+
+def test_flush_rejects_a_zero_batch():
+    with pytest.raises(CommandError, match="at least 1"):
+        run("flushexpiredtokens", "--batch-size", "0")
+
+
+@pytest.mark.parametrize("by", ["email", "pk"])
+def test_revoketokens_revokes_every_session_of_the_user(make_user, by):
+    user, other = make_user(), make_user()
+    for _ in range(2):
+        services.session_create(user=user)
+    services.session_create(user=other)
+    ident = user.email.upper() if by == "email" else str(user.pk)
+    output = run("revoketokens", "--user", ident, "--reason", "password_reset")
+    assert "Revoked 2 session(s)" in output
+    assert set(Session.objects.filter(user=user).values_list("revoked_reason", flat=True)) == {
+        "password_reset"
+    }
+    assert Session.objects.get(user=other).revoked_at is None
+
+
+@pytest.mark.parametrize("ident", ["nobody@example.com", "99999999999999999999999"])
+def test_revoketokens_names_an_unknown_user(db, ident):
+    with pytest.raises(CommandError, match="No user matches"):
+        run("revoketokens", "--user", ident)
