@@ -18,7 +18,7 @@ _emails = itertools.count(1)
 
 requires_postgres = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").split(":", 1)[0] not in ("postgres", "postgresql"),
-    reason="concurrency tests need PostgreSQL: set DATABASE_URL (SQLite serialises writers)",
+    reason="needs PostgreSQL (set DATABASE_URL=postgres://...): SQLite serialises writers",
 )
 requires_redis = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"),
