@@ -744,6 +744,11 @@ def register_user_admin(
 
     site = site or admin.site
     model = model or get_user_model()
+    if model._meta.swapped:
+        raise ImproperlyConfigured(
+            f"{model._meta.label} is swapped for {model._meta.swapped}: "
+            "pass the user model in use."
+        )
     if site.is_registered(model):
         base = type(site.get_model_admin(model))
         site.unregister(model)
