@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
@@ -34,6 +35,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -63,6 +65,11 @@ def session_status_label(session: Session) -> str:
         reason = session.get_revoked_reason_display()
         return _("revoked: %(reason)s") % {"reason": reason}
     return SessionStatus(status).label
+
+
+def short_datetime(value: datetime) -> str:
+    """Format *value* compactly in the current time zone, for list columns."""
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 def user_search_fields(prefix: str) -> list[str]:
@@ -310,12 +317,12 @@ class SessionAdmin(UUIDSearchMixin, ViewOnlyMixin, admin.ModelAdmin):
     list_display = (
         "short_id",
         "user",
+        "status",
         "device",
         "ip_address",
-        "created_at",
-        "last_used_at",
-        "expires_at",
-        "status",
+        "created",
+        "last_used",
+        "expires",
     )
     list_display_links = ("short_id",)
     list_filter = (SessionStatusFilter, "revoked_reason", "created_at")
@@ -360,6 +367,18 @@ class SessionAdmin(UUIDSearchMixin, ViewOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("status"))
     def status(self, session: Session) -> str:
         return session_status_label(session)
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, session: Session) -> str:
+        return short_datetime(session.created_at)
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, session: Session) -> str:
+        return short_datetime(session.last_used_at)
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires(self, session: Session) -> str:
+        return short_datetime(session.expires_at)
 
     @admin.display(description=_("idle expiry"))
     def idle_expires_at(self, session: Session) -> Any:
