@@ -60,3 +60,20 @@ def grant(user: Any, *perms: str) -> Any:
         )
     # Permissions are cached on the instance.
     return type(user)._default_manager.get(pk=user.pk)
+
+
+def api_status(api_client: Any, pair: Any) -> int:
+    """Return the status of an API request made with the pair's access token."""
+    access = api_client.get(
+        "/api/auth/sessions/", HTTP_AUTHORIZATION=f"Bearer {pair.access}"
+    )
+    return access.status_code
+
+
+def assert_api_refuses(api_client: Any, pair: Any) -> None:
+    """The session's access token and refresh token both get a 401."""
+    assert api_status(api_client, pair) == 401
+    refresh = api_client.post(
+        "/api/auth/token/refresh/", {"refresh": pair.refresh}, format="json"
+    )
+    assert refresh.status_code == 401

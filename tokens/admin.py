@@ -381,8 +381,9 @@ class SessionAdmin(UUIDSearchMixin, ViewOnlyMixin, admin.ModelAdmin):
         return short_datetime(session.expires_at)
 
     @admin.display(description=_("idle expiry"))
-    def idle_expires_at(self, session: Session) -> Any:
-        return session.idle_expires_at
+    def idle_expires_at(self, session: Session) -> str:
+        value = timezone.localtime(session.idle_expires_at)
+        return date_format(value, "DATETIME_FORMAT")
 
     # Pages -----------------------------------------------------------------
 

@@ -14,7 +14,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 
-from tests.admin_site import REVOKE_PERMISSION, VIEW_PERMISSIONS, grant
+from tests.admin_site import (
+    REVOKE_PERMISSION,
+    VIEW_PERMISSIONS,
+    api_status,
+    assert_api_refuses,
+    grant,
+)
 from tokens import services
 from tokens.admin import (
     SessionInline,
@@ -63,17 +69,6 @@ def revoke_url(user) -> str:
 def action_post(client, users, **extra):
     data = {"action": "revoke_all_sessions", "_selected_action": [u.pk for u in users]}
     return client.post(reverse("testadmin:accounts_user_changelist"), {**data, **extra})
-
-
-def assert_api_refuses(api_client, pair):
-    access = api_client.get(
-        "/api/auth/sessions/", HTTP_AUTHORIZATION=f"Bearer {pair.access}"
-    )
-    assert access.status_code == HTTPStatus.UNAUTHORIZED
-    refresh = api_client.post(
-        "/api/auth/token/refresh/", {"refresh": pair.refresh}, format="json"
-    )
-    assert refresh.status_code == HTTPStatus.UNAUTHORIZED
 
 
 def test_user_page_shows_sessions_inline_and_button(revoker, user, pairs):
@@ -134,7 +129,10 @@ def test_user_change_form_still_saves(revoker, user, pairs, make_user):
     assert Session.objects.filter(user=user, revoked_at__isnull=True).count() == 2
 
 
-def test_button_confirms_then_revokes_every_session(revoker, user, pairs, api_client):
+def test_button_confirms_then_revokes_every_session(
+    revoker, user, pairs, api_client, django_capture_on_commit_callbacks
+):
+    assert all(api_status(api_client, pair) == HTTPStatus.OK for pair in pairs)
     client = client_for(revoker)
     page = client.get(revoke_url(user))
     assert page.status_code == HTTPStatus.OK
@@ -142,9 +140,10 @@ def test_button_confirms_then_revokes_every_session(revoker, user, pairs, api_cl
     assert all(str(p.session.pk) in content for p in pairs)
     assert Session.objects.unrevoked().filter(user=user).count() == 2
 
-    response = client.post(
-        revoke_url(user), {"post": "yes", "note": "left the company"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            revoke_url(user), {"post": "yes", "note": "left the company"}
+        )
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == change_url(user)
     for pair in pairs:
@@ -176,10 +175,11 @@ def test_button_url_is_forbidden_without_permission(viewer, user, pairs, method)
 
 
 def test_action_confirms_then_revokes_all_sessions_of_the_users(
-    revoker, make_user, api_client
+    revoker, make_user, api_client, django_capture_on_commit_callbacks
 ):
     alice, bob, carol = make_user(), make_user(), make_user()
     pairs = [services.session_create(user=u) for u in (alice, alice, bob, carol)]
+    assert all(api_status(api_client, pair) == HTTPStatus.OK for pair in pairs)
     client = client_for(revoker)
 
     page = action_post(client, [alice, bob])
@@ -188,12 +188,14 @@ def test_action_confirms_then_revokes_all_sessions_of_the_users(
     assert len(page.context["rows"]) == 3
     assert Session.objects.unrevoked().count() == 4
 
-    done = action_post(client, [alice, bob], post="yes", note="compromised")
+    with django_capture_on_commit_callbacks(execute=True):
+        done = action_post(client, [alice, bob], post="yes", note="compromised")
     assert done.status_code == HTTPStatus.FOUND
     assert set(Session.objects.unrevoked()) == {pairs[3].session}
     assert LogEntry.objects.count() == 2
     for pair in pairs[:3]:
         assert_api_refuses(api_client, pair)
+    assert api_status(api_client, pairs[3]) == HTTPStatus.OK
 
 
 def test_action_without_reason_or_permission_does_nothing(viewer, revoker, user, pairs):
