@@ -39,7 +39,10 @@ def browser() -> Iterator[Any]:
             f"browser test skipped: no Chromium at {CHROMIUM} "
             "(install it with `apt-get install chromium`)"
         )
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser test skipped: Playwright for Python is not installed")
 
     # Playwright's sync API keeps an event loop in this thread, which makes
     # Django refuse ORM calls from the test itself; the live server answers
