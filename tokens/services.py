@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +19,7 @@ from tokens.app_settings import app_settings
 from tokens.exceptions import RefreshTokenReused, SessionInvalid, TokenAlreadyRotated
 from tokens.models import RefreshTokenRecord, RevocationReason, Session
 from tokens.state import sessions_forget, sessions_mark_revoked
-from tokens.tokens import AccessToken, RefreshToken
+from tokens.tokens import AccessToken, RefreshToken, UntypedToken
 
 security_log = logging.getLogger("tokens.security")
 
@@ -280,3 +280,44 @@ def sessions_on_password_reset(*, user: Any) -> int:
     if not app_settings.REVOKE_ON_PASSWORD_RESET:
         return 0
     return user_sessions_revoke(user=user, reason=RevocationReason.PASSWORD_RESET)
+
+
+@dataclass(frozen=True)
+class TokenInspection:
+    """What a pasted token is: its type, expiry, session and refresh record."""
+
+    token_type: str
+    jti: uuid.UUID
+    expires_at: datetime
+    is_expired: bool
+    session: Session
+    record: RefreshTokenRecord | None
+
+
+def token_inspect(*, raw: str) -> TokenInspection:
+    """
+    Verify the signature of *raw* (an access or refresh token of this site,
+    expired or not) and return what it belongs to. Raise TokenError if the
+    token is not ours, and SessionInvalid if its session no longer exists.
+    """
+    token = UntypedToken(raw, verify_exp=False)
+    session = (
+        Session.objects.select_related("user", "revoked_by")
+        .filter(pk=token.session_id)
+        .first()
+    )
+    if session is None or str(session.user_id) != token["sub"]:
+        raise SessionInvalid("The token's session no longer exists")
+    record = None
+    if token.token_type == "refresh":
+        records = RefreshTokenRecord.objects.filter(session=session)
+        record = records.filter(jti=token.jti).first()
+    expires_at = datetime.fromtimestamp(token["exp"], tz=UTC)
+    return TokenInspection(
+        token_type=token.token_type,
+        jti=token.jti,
+        expires_at=expires_at,
+        is_expired=expires_at <= timezone.now(),
+        session=session,
+        record=record,
+    )
