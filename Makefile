@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres superuser migrate lint format bench check-deploy clean
+.PHONY: run test superuser migrate lint format bench screenshots clean bootstrap
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -49,3 +49,7 @@ format: bootstrap
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Refresh the README's screenshots from a run of the browser tests.
+screenshots: bootstrap
+	SCREENSHOT_DIR=docs $(BIN)/pytest -m browser -q

@@ -84,8 +84,11 @@ def page(browser, live_server, settings) -> Iterator[Any]:
 
 @pytest.fixture
 def screenshot_dir() -> Path:
-    """Where the README's screenshots go: docs/, or ADMIN_SCREENSHOT_DIR."""
-    path = Path(os.environ.get("ADMIN_SCREENSHOT_DIR", REPO / "docs"))
+    """
+    Where screenshots go: test-artifacts/ (git-ignored), or SCREENSHOT_DIR.
+    ``make screenshots`` sets it to docs/ to refresh the README's pictures.
+    """
+    path = Path(os.environ.get("SCREENSHOT_DIR", REPO / "test-artifacts"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
