@@ -17,8 +17,9 @@ PASSWORD = "correct horse battery staple"
 _emails = itertools.count(1)
 
 requires_postgres = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").split(":", 1)[0] not in ("postgres", "postgresql"),
-    reason="needs PostgreSQL (set DATABASE_URL=postgres://...): SQLite serialises writers",
+    os.environ.get("DATABASE_URL", "").split(":", 1)[0]
+    not in ("postgres", "postgresql"),
+    reason="needs PostgreSQL (DATABASE_URL=postgres://...); SQLite serialises writers",
 )
 requires_redis = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"),
@@ -56,7 +57,9 @@ def login(api_client) -> Callable[..., dict[str, str]]:
 
     def do_login(user, password: str = PASSWORD, client: APIClient | None = None):
         response = (client or api_client).post(
-            "/api/auth/token/", {"email": user.email, "password": password}, format="json"
+            "/api/auth/token/",
+            {"email": user.email, "password": password},
+            format="json",
         )
         assert response.status_code == 200, response.content
         return response.json()

@@ -31,7 +31,8 @@ client = APIClient()
 results = {
     "health": client.get("/api/health/"),
     "login": client.post("/api/auth/token/",
-                         {"email": "a@example.com", "password": "x" * 12}, format="json"),
+                         {"email": "a@example.com", "password": "x" * 12},
+                         format="json"),
 }
 print(json.dumps({k: [r.status_code, r.json()] for k, r in results.items()}))
 """
@@ -46,8 +47,12 @@ def test_database_down_is_a_503_in_the_error_shape():
         "ALLOWED_HOSTS": "testserver",
     }
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     answers = json.loads(result.stdout.strip().splitlines()[-1])
@@ -72,11 +77,19 @@ def unreachable_cache(settings):
 
 
 def test_cache_down_falls_back_to_the_database(
-    api_client, user, login, bearer, unreachable_cache, django_capture_on_commit_callbacks
+    api_client,
+    user,
+    login,
+    bearer,
+    unreachable_cache,
+    django_capture_on_commit_callbacks,
 ):
     """A dead cache costs a query per request; it never lets a revoked session in."""
     pair = login(user)
-    assert api_client.get("/api/auth/sessions/", **bearer(pair["access"])).status_code == 200
+    assert (
+        api_client.get("/api/auth/sessions/", **bearer(pair["access"])).status_code
+        == 200
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.user_sessions_revoke(user=user, reason=RevocationReason.ADMIN)
     response = api_client.get("/api/auth/sessions/", **bearer(pair["access"]))
@@ -98,8 +111,10 @@ def wsgi_get(path: str, **headers) -> int:
 
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_dropped_database_connection_is_recovered_by_itself(user, login, bearer, settings):
-    """A connection killed under us (failover, restart) is replaced on the next request."""
+def test_a_dropped_database_connection_is_recovered_by_itself(
+    user, login, bearer, settings
+):
+    """A connection killed under us (failover, restart) is replaced by itself."""
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 60
     settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     pair = login(user)
@@ -108,9 +123,20 @@ def test_a_dropped_database_connection_is_recovered_by_itself(user, login, beare
     connection.ensure_connection()
     victim = connection.connection.info.backend_pid
     subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "root", "-d", "postgres", "-Atc",
-         f"SELECT pg_terminate_backend({victim})"],
-        check=True, capture_output=True, timeout=30,
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "root",
+            "-d",
+            "postgres",
+            "-Atc",
+            f"SELECT pg_terminate_backend({victim})",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     assert wsgi_get(url, **bearer(pair["access"])) == 200
     assert connection.connection.info.backend_pid != victim

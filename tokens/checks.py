@@ -24,15 +24,24 @@ MAX_LEEWAY = timedelta(seconds=30)
 def check_signing_keys(app_configs: Any = None, **kwargs: Any) -> list:
     ring = app_settings.SIGNING_KEYS
     if not ring:
-        return [Error("TOKENS['SIGNING_KEYS'] is empty.",
-                      hint="Add a key; see docs/settings.md.", id="tokens.E001")]
+        return [
+            Error(
+                "TOKENS['SIGNING_KEYS'] is empty.",
+                hint="Add a key; see docs/settings.md.",
+                id="tokens.E001",
+            )
+        ]
     errors, kids = [], set()
     for entry in ring:
         errors += _check_key(entry, kids)
     active = app_settings.ACTIVE_KID
     if active is not None and active not in kids:
-        errors.append(Error(f"TOKENS['ACTIVE_KID'] {active!r} is not in the key ring.",
-                            id="tokens.E004"))
+        errors.append(
+            Error(
+                f"TOKENS['ACTIVE_KID'] {active!r} is not in the key ring.",
+                id="tokens.E004",
+            )
+        )
     return errors
 
 
@@ -48,15 +57,21 @@ def _check_key(entry: dict[str, Any], kids: set[str]) -> list:
     if key.algorithm in HMAC_ALGORITHMS:
         secret = str(entry.get("secret", ""))
         if secret == settings.SECRET_KEY:
-            errors.append(Error(
-                f"Key {key.kid!r} is SECRET_KEY.",
-                hint="Use a dedicated key, e.g. `manage.py generatesigningkey`.",
-                id="tokens.E005"))
+            errors.append(
+                Error(
+                    f"Key {key.kid!r} is SECRET_KEY.",
+                    hint="Use a dedicated key, e.g. `manage.py generatesigningkey`.",
+                    id="tokens.E005",
+                )
+            )
         if len(secret.encode()) < MIN_HMAC_KEY_BYTES:
-            errors.append(Error(
-                f"Key {key.kid!r} is shorter than {MIN_HMAC_KEY_BYTES} bytes.",
-                hint="RFC 7518 §3.2: an HMAC key must be at least the hash size.",
-                id="tokens.E006"))
+            errors.append(
+                Error(
+                    f"Key {key.kid!r} is shorter than {MIN_HMAC_KEY_BYTES} bytes.",
+                    hint="RFC 7518 §3.2: an HMAC key must be at least the hash size.",
+                    id="tokens.E006",
+                )
+            )
     return errors
 
 
@@ -66,16 +81,22 @@ def check_revocation_cache(app_configs: Any = None, **kwargs: Any) -> list:
     if alias is None:
         return []
     if alias not in settings.CACHES:
-        return [Error(f"TOKENS['CACHE_ALIAS'] {alias!r} is not in CACHES.",
-                      id="tokens.E010")]
+        return [
+            Error(
+                f"TOKENS['CACHE_ALIAS'] {alias!r} is not in CACHES.", id="tokens.E010"
+            )
+        ]
     backend = settings.CACHES[alias].get("BACKEND", "")
     if backend in PER_PROCESS_CACHES and not settings.DEBUG:
-        return [Error(
-            f"The revocation cache {alias!r} uses {backend.rsplit('.', 1)[-1]}, "
-            "which each process keeps for itself: a revocation made in one "
-            "process would not reach the others.",
-            hint="Use a shared cache (Redis) or set TOKENS['CACHE_ALIAS'] = None.",
-            id="tokens.E011")]
+        return [
+            Error(
+                f"The revocation cache {alias!r} uses {backend.rsplit('.', 1)[-1]}, "
+                "which each process keeps for itself: a revocation made in one "
+                "process would not reach the others.",
+                hint="Use a shared cache (Redis) or set TOKENS['CACHE_ALIAS'] = None.",
+                id="tokens.E011",
+            )
+        ]
     return []
 
 
@@ -93,14 +114,18 @@ def check_lifetimes(app_configs: Any = None, **kwargs: Any) -> list:
     for name, (low, high) in bounds.items():
         value = getattr(app_settings, name)
         if not isinstance(value, timedelta) or not low <= value <= high:
-            problems.append(Error(
-                f"TOKENS['{name}'] must be a timedelta between {low} and {high}.",
-                id="tokens.E020"))
+            problems.append(
+                Error(
+                    f"TOKENS['{name}'] must be a timedelta between {low} and {high}.",
+                    id="tokens.E020",
+                )
+            )
     if problems:
         return problems
     if app_settings.ACCESS_TOKEN_LIFETIME > app_settings.SESSION_LIFETIME:
-        problems.append(Warning("ACCESS_TOKEN_LIFETIME exceeds SESSION_LIFETIME.",
-                                id="tokens.W021"))
+        problems.append(
+            Warning("ACCESS_TOKEN_LIFETIME exceeds SESSION_LIFETIME.", id="tokens.W021")
+        )
     return problems
 
 
@@ -113,7 +138,11 @@ def check_throttle_rates(app_configs: Any = None, **kwargs: Any) -> list:
     )
     if not missing:
         return []
-    return [Warning(
-        f"No throttle rate for {', '.join(sorted(missing))}: sign-in is not throttled.",
-        hint="Set REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] for these scopes.",
-        id="tokens.W030")]
+    return [
+        Warning(
+            f"No throttle rate for {', '.join(sorted(missing))}: "
+            "sign-in is not throttled.",
+            hint="Set REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] for these scopes.",
+            id="tokens.W030",
+        )
+    ]

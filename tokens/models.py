@@ -104,7 +104,9 @@ class Session(models.Model):
         ordering = ["-created_at"]
         permissions = [("revoke_session", _("Can revoke sessions"))]
         indexes = [
-            models.Index(fields=["user", "revoked_at"], name="tokens_sess_user_revoked"),
+            models.Index(
+                fields=["user", "revoked_at"], name="tokens_sess_user_revoked"
+            ),
             models.Index(fields=["expires_at"], name="tokens_sess_expires"),
             models.Index(fields=["revoked_at"], name="tokens_sess_revoked"),
         ]
@@ -161,7 +163,9 @@ class RefreshTokenRecord(models.Model):
         verbose_name_plural = _("refresh tokens")
         ordering = ["-issued_at"]
         indexes = [
-            models.Index(fields=["session", "issued_at"], name="tokens_rt_session_issued"),
+            models.Index(
+                fields=["session", "issued_at"], name="tokens_rt_session_issued"
+            ),
             models.Index(fields=["expires_at"], name="tokens_rt_expires"),
         ]
 

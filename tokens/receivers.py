@@ -32,8 +32,12 @@ def user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None
         services.user_sessions_forget(user=instance)
 
 
-@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="tokens_user_deleted")
+@receiver(
+    pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="tokens_user_deleted"
+)
 def user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    ids = list(Session.objects.filter(user=instance).unrevoked().values_list("pk", flat=True))
+    ids = list(
+        Session.objects.filter(user=instance).unrevoked().values_list("pk", flat=True)
+    )
     if ids:
         transaction.on_commit(lambda: sessions_mark_revoked(ids))

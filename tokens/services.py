@@ -49,8 +49,12 @@ def session_create(
         )
         record = _record_create(session, now)
     security_log.info(
-        "session created", extra={"event": "session_created", "sid": str(session.pk),
-                                   "user_id": str(user.pk)}
+        "session created",
+        extra={
+            "event": "session_created",
+            "sid": str(session.pk),
+            "user_id": str(user.pk),
+        },
     )
     return _pair(session, record, now)
 
@@ -71,7 +75,9 @@ def _pair(session: Session, record: RefreshTokenRecord, now: datetime) -> TokenP
     )
 
 
-def refresh_rotate(*, token: RefreshToken, arrived_at: datetime | None = None) -> TokenPair:
+def refresh_rotate(
+    *, token: RefreshToken, arrived_at: datetime | None = None
+) -> TokenPair:
     """
     Exchange a verified refresh token for its successor, exactly once.
 
@@ -146,8 +152,12 @@ def _successor_in_grace(
 def _reuse_detected(session: Session, jti: uuid.UUID) -> None:
     security_log.warning(
         "refresh token reuse detected; session revoked",
-        extra={"event": "reuse_detected", "sid": str(session.pk),
-               "user_id": str(session.user_id), "jti": jti.hex},
+        extra={
+            "event": "reuse_detected",
+            "sid": str(session.pk),
+            "user_id": str(session.user_id),
+            "jti": jti.hex,
+        },
     )
     signals.reuse_detected.send(sender=Session, session=session, jti=jti)
 
@@ -211,9 +221,13 @@ def _announce_revoked(sessions: list[Session], reason: str, by: Any) -> None:
     for session in sessions:
         security_log.info(
             "session revoked",
-            extra={"event": "session_revoked", "sid": str(session.pk),
-                   "user_id": str(session.user_id), "reason": reason,
-                   "revoked_by": str(_pk(by)) if by is not None else None},
+            extra={
+                "event": "session_revoked",
+                "sid": str(session.pk),
+                "user_id": str(session.user_id),
+                "reason": reason,
+                "revoked_by": str(_pk(by)) if by is not None else None,
+            },
         )
         signals.session_revoked.send(
             sender=Session, session=session, reason=reason, revoked_by=by
@@ -222,7 +236,9 @@ def _announce_revoked(sessions: list[Session], reason: str, by: Any) -> None:
 
 def user_sessions_forget(*, user: Any) -> None:
     """Make the next request of each of *user*'s sessions consult the database."""
-    ids = list(Session.objects.filter(user=user).unrevoked().values_list("pk", flat=True))
+    ids = list(
+        Session.objects.filter(user=user).unrevoked().values_list("pk", flat=True)
+    )
     transaction.on_commit(lambda: sessions_forget(ids))
 
 
@@ -238,9 +254,7 @@ def token_session_check(*, token: Any) -> Session:
     (outside the grace period). Raise SessionInvalid otherwise.
     """
     now = timezone.now()
-    session = (
-        Session.objects.select_related("user").filter(pk=token.session_id).first()
-    )
+    session = Session.objects.select_related("user").filter(pk=token.session_id).first()
     if session is None or not session.is_active(now) or not session.user.is_active:
         raise SessionInvalid("Session is not active")
     if str(session.user_id) != token["sub"]:

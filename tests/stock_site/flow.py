@@ -1,4 +1,4 @@
-"""Run login → refresh → logout → refused on the stock site; exit non-zero on failure."""
+"""Run login, refresh, logout and a refused request on the stock site."""
 
 import django
 from django.core.management import call_command
@@ -15,16 +15,21 @@ from tokens.models import Session  # noqa: E402
 User.objects.create_user("alice", password="a long enough password")
 client = APIClient()
 login = client.post(
-    "/api/auth/token/", {"username": "alice", "password": "a long enough password"},
+    "/api/auth/token/",
+    {"username": "alice", "password": "a long enough password"},
     format="json",
 )
 assert login.status_code == 200, login.content
 pair = login.json()
 auth = {"HTTP_AUTHORIZATION": f"Bearer {pair['access']}"}
 assert client.get("/api/auth/sessions/", **auth).status_code == 200
-rotated = client.post("/api/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
+rotated = client.post(
+    "/api/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json"
+)
 assert rotated.status_code == 200, rotated.content
-logout = client.post("/api/auth/logout/", {"refresh": rotated.json()["refresh"]}, format="json")
+logout = client.post(
+    "/api/auth/logout/", {"refresh": rotated.json()["refresh"]}, format="json"
+)
 assert logout.status_code == 204, logout.content
 assert client.get("/api/auth/sessions/", **auth).status_code == 401
 assert Session.objects.get().revoked_reason == "logout"

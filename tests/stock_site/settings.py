@@ -17,10 +17,14 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memor
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["tokens.authentication.SessionJWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tokens.authentication.SessionJWTAuthentication"
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {
-        "login_ip": "100/min", "login_account": "100/min", "refresh_ip": "100/min"
+        "login_ip": "100/min",
+        "login_account": "100/min",
+        "refresh_ip": "100/min",
     },
 }
 TOKENS = {

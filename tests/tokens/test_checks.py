@@ -24,7 +24,10 @@ def test_signing_key_equal_to_secret_key_is_an_error(settings):
 
 
 def test_short_hmac_key_is_an_error(settings):
-    settings.TOKENS = {**settings.TOKENS, "SIGNING_KEYS": [{"kid": "a", "secret": "short"}]}
+    settings.TOKENS = {
+        **settings.TOKENS,
+        "SIGNING_KEYS": [{"kid": "a", "secret": "short"}],
+    }
     assert "tokens.E006" in ids(checks.check_signing_keys())
 
 
@@ -46,7 +49,9 @@ def test_unsupported_algorithm_is_an_error(settings):
 
 def test_local_memory_revocation_cache_is_an_error_without_debug(settings):
     settings.DEBUG = False
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
     settings.TOKENS = {**settings.TOKENS, "CACHE_ALIAS": "default"}
     assert ids(checks.check_revocation_cache()) == {"tokens.E011"}
     settings.DEBUG = True

@@ -44,7 +44,9 @@ def test_flush_keeps_revoked_sessions_for_the_retention_period(make_user, settin
     for session in (recent, old):
         services.session_revoke(session=session, reason=RevocationReason.LOGOUT)
         age(session, days=1)
-    Session.objects.filter(pk=old.pk).update(revoked_at=timezone.now() - timedelta(days=31))
+    Session.objects.filter(pk=old.pk).update(
+        revoked_at=timezone.now() - timedelta(days=31)
+    )
     run("flushexpiredtokens")
     assert list(Session.objects.all()) == [recent]
     assert RefreshTokenRecord.objects.filter(session=recent).exists()
@@ -72,9 +74,9 @@ def test_revoketokens_revokes_every_session_of_the_user(make_user, by):
     ident = user.email.upper() if by == "email" else str(user.pk)
     output = run("revoketokens", "--user", ident, "--reason", "password_reset")
     assert "Revoked 2 session(s)" in output
-    assert set(Session.objects.filter(user=user).values_list("revoked_reason", flat=True)) == {
-        "password_reset"
-    }
+    assert set(
+        Session.objects.filter(user=user).values_list("revoked_reason", flat=True)
+    ) == {"password_reset"}
     assert Session.objects.get(user=other).revoked_at is None
 
 

@@ -70,7 +70,7 @@ def session_row_held(count: int):
 
 
 def test_fifty_concurrent_refreshes_rotate_exactly_once(user, login):
-    """Of 50 refreshes in flight together, exactly one gets 200; one successor exists."""
+    """Of 50 refreshes in flight together, one gets 200; one successor exists."""
     pair = login(user)
     with session_row_held(50):
         responses, threads = start_racers(pair["refresh"], 50)

@@ -32,11 +32,15 @@ def test_tokens_imports_nothing_from_the_project():
 
 
 def test_tokens_works_on_a_site_with_the_stock_user_model():
-    """Login, rotation, logout and refusal on a site using django.contrib.auth's User."""
+    """Login, rotation, logout and refusal on a site with django.contrib.auth's User."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.stock_site.settings"}
     result = subprocess.run(
         [sys.executable, "-m", "tests.stock_site.flow"],
-        cwd=TOKENS_DIR.parent, env=env, capture_output=True, text=True, timeout=120,
+        cwd=TOKENS_DIR.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "stock site flow ok" in result.stdout

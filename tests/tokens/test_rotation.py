@@ -92,14 +92,18 @@ def test_reuse_is_logged_without_the_token(user, login, refresh, no_grace, caplo
         refresh(pair["refresh"])
     events = [r for r in caplog.records if getattr(r, "event", "") == "reuse_detected"]
     assert len(events) == 1
-    assert all(pair["refresh"] not in r.getMessage() + str(r.__dict__) for r in caplog.records)
+    assert all(
+        pair["refresh"] not in r.getMessage() + str(r.__dict__) for r in caplog.records
+    )
 
 
 @pytest.mark.parametrize(
     "change",
     [
         pytest.param({"revoked_at": timezone.now()}, id="revoked"),
-        pytest.param({"expires_at": timezone.now() - timedelta(seconds=1)}, id="absolute"),
+        pytest.param(
+            {"expires_at": timezone.now() - timedelta(seconds=1)}, id="absolute"
+        ),
         pytest.param({"last_used_at": timezone.now() - timedelta(days=8)}, id="idle"),
     ],
 )

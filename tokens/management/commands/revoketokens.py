@@ -26,7 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args, user: str, reason: str, **options) -> None:
         target = self.find_user(user)
         count = user_sessions_revoke(user=target, reason=reason)
-        self.stdout.write(self.style.SUCCESS(f"Revoked {count} session(s) of {target}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Revoked {count} session(s) of {target}.")
+        )
 
     def find_user(self, ident: str):
         model = get_user_model()
