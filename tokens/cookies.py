@@ -21,7 +21,9 @@ from rest_framework.exceptions import PermissionDenied
 from tokens.app_settings import app_settings
 
 
-def set_refresh_cookie(response: HttpResponse, token: str, expires_at: datetime) -> None:
+def set_refresh_cookie(
+    response: HttpResponse, token: str, expires_at: datetime
+) -> None:
     response.set_cookie(
         app_settings.REFRESH_COOKIE_NAME,
         token,

@@ -13,6 +13,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import (
@@ -47,11 +49,20 @@ def _is_uuid(value: Any) -> bool:
 
 
 def _is_user_id(value: Any) -> bool:
-    return (
+    if not (
         isinstance(value, str)
         and 0 < len(value) <= MAX_CLAIM_LENGTH
         and value.isprintable()
-    )
+    ):
+        return False
+    # The claim must also fit the user model's primary key: a query with "abc"
+    # or 10**40 for an integer key fails in the database, not with a 401.
+    field = get_user_model()._meta.pk
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
 
 
 class SessionToken(Token):
@@ -90,7 +101,8 @@ class SessionToken(Token):
         """Check the claims the signature cannot: type and shape of each."""
         if self.payload.get("token_type") != self.token_type:
             raise TokenError(_("Token has wrong type"))
-        if not _is_uuid(self.payload.get("sid")) or not _is_uuid(self.payload.get("jti")):
+        payload = self.payload
+        if not _is_uuid(payload.get("sid")) or not _is_uuid(payload.get("jti")):
             raise TokenError(_("Token is invalid"))
         if not _is_user_id(self.payload.get("sub")):
             raise TokenError(_("Token contained no recognizable user identification"))
