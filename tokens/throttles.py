@@ -57,8 +57,12 @@ class ScopedThrottle(SimpleRateThrottle):
         """Log a refusal as a security event: the scope and client, no account."""
         security_log.warning(
             "request throttled",
-            extra={"event": "throttled", "scope": self.scope,
-                   "ip": self.get_ident(request), "path": request.path},
+            extra={
+                "event": "throttled",
+                "scope": self.scope,
+                "ip": self.get_ident(request),
+                "path": request.path,
+            },
         )
 
 
