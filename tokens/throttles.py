@@ -72,7 +72,9 @@ def account_key(request) -> str | None:
     value = data.get(get_user_model().USERNAME_FIELD) or data.get("email")
     if not isinstance(value, str) or not value.strip():
         return None
-    return hashlib.sha256(value.strip().casefold().encode()).hexdigest()[:32]
+    # surrogatepass: a lone surrogate ("\ud800" in JSON) is counted, not a 500.
+    digest = hashlib.sha256(value.strip().casefold().encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
 
 
 class AccountScopedThrottle(ScopedThrottle):
