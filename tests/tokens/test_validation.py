@@ -17,8 +17,10 @@ from http import HTTPStatus
 
 import pytest
 from django.core.checks import run_checks
+from rest_framework_simplejwt.exceptions import TokenBackendError
 
 from tests.tokens.craft import SESSIONS, b64, claims_of, hs_header, sign_hs256
+from tokens.backends import KeyRingBackend
 
 REFRESH = "/api/auth/token/refresh/"
 VERIFY = "/api/auth/token/verify/"
@@ -309,3 +311,11 @@ def test_bad_subject_in_a_refresh_token_is_refused_at_refresh(alter, api_client,
     response = api_client.post(REFRESH, {"refresh": token}, format="json")
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert "detail" in response.json()
+
+
+def test_size_is_checked_before_anything_is_decoded():
+    """Over MAX_TOKEN_BYTES the refusal says "too large", whatever the bytes are."""
+    backend = KeyRingBackend()
+    for token in ("{" * 9000, b64(b'{"alg": "HS256", "kid": "primary"}') + "." * 9000):
+        with pytest.raises(TokenBackendError, match="too large"):
+            backend.decode(token)
