@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -272,7 +273,7 @@ class SessionRevokeOthersView(APIView):
         return Response({"revoked": count})
 
 
-@method_decorator(ensure_csrf_cookie, name="dispatch")
+@method_decorator([never_cache, ensure_csrf_cookie], name="dispatch")
 class CSRFCookieView(APIView):
     """Set the ``csrftoken`` cookie that cookie-mode refresh and logout require."""
 

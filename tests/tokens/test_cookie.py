@@ -189,6 +189,7 @@ def test_csrf_endpoint_needs_no_authentication(api_client):
     response = api_client.get(CSRF, HTTP_AUTHORIZATION="Bearer garbage")
     assert response.status_code == HTTPStatus.OK
     assert "csrftoken" in response.cookies
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_a_trusted_front_end_origin_is_accepted(browser, user, settings):
