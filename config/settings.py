@@ -161,7 +161,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="20/min"),
-        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="10/min"),
+        "login_account_ip": env.str("THROTTLE_LOGIN_ACCOUNT_IP", default="5/min"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="20/min"),
         "refresh_ip": env.str("THROTTLE_REFRESH_IP", default="120/min"),
         "register_ip": env.str("THROTTLE_REGISTER_IP", default="10/hour"),
         "password_reset_ip": env.str("THROTTLE_RESET_IP", default="10/hour"),
@@ -190,6 +191,7 @@ TOKENS = {
             }
         ],
     ),
+    "ACTIVE_KID": env.str("JWT_ACTIVE_KID", default=None),
     "ISSUER": env.str("JWT_ISSUER", default="revocable-jwt"),
     "AUDIENCE": env.str("JWT_AUDIENCE", default="revocable-jwt-api"),
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),

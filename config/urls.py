@@ -3,9 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
+from tokens.jwks import JWKSView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
     path("api/health/", views.health, name="health"),
     path("api/auth/", include("tokens.urls")),
     path("api/accounts/", include("accounts.urls")),

@@ -17,6 +17,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 import jwt
@@ -31,10 +32,16 @@ from rest_framework_simplejwt.exceptions import (
 from tokens.app_settings import app_settings
 
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
-ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"})
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"}
+)
 SUPPORTED_ALGORITHMS = HMAC_ALGORITHMS | ASYMMETRIC_ALGORITHMS
 FORBIDDEN_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c"})
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "jti", "sub", "sid", "token_type"]
+NUMERIC_DATE_CLAIMS = ("exp", "iat", "nbf")
+# 9999-12-31T23:59:59Z: any later date is an attack or a bug, and would not fit
+# in a datetime.
+MAX_NUMERIC_DATE = 253402300799
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,14 @@ def build_key(entry: dict[str, Any]) -> SigningKey:
         raise ValueError("every key needs a non-empty string 'kid'")
     if algorithm not in SUPPORTED_ALGORITHMS:
         raise ValueError(f"key {kid!r}: unsupported algorithm {algorithm!r}")
+    try:
+        return _prepare_key(kid, algorithm, entry)
+    except jwt.InvalidKeyError as exc:
+        # PyJWT refuses, among others, a PEM key used as an HMAC secret.
+        raise ValueError(f"key {kid!r}: {exc}") from exc
+
+
+def _prepare_key(kid: str, algorithm: str, entry: dict[str, Any]) -> SigningKey:
     alg = get_default_algorithms()[algorithm]
     if algorithm in HMAC_ALGORITHMS:
         secret = alg.prepare_key(entry.get("secret") or "")
@@ -74,13 +89,17 @@ def build_key(entry: dict[str, Any]) -> SigningKey:
         raise ValueError(f"key {kid!r}: needs 'private_key' and/or 'public_key'")
     signing = alg.prepare_key(private) if private else None
     verifying = alg.prepare_key(public) if public else signing.public_key()
+    if hasattr(verifying, "private_bytes"):
+        # A private key given as 'public_key' must never reach the JWKS.
+        verifying = verifying.public_key()
     return SigningKey(kid, algorithm, signing, verifying)
 
 
 class KeyRing:
     def __init__(self, keys: list[SigningKey], active_kid: str | None) -> None:
         self.keys = {key.kid: key for key in keys}
-        self.active = self.keys[active_kid] if active_kid else (keys[0] if keys else None)
+        first = keys[0] if keys else None
+        self.active = self.keys[active_kid] if active_kid else first
 
     @classmethod
     def from_settings(cls) -> KeyRing:
@@ -89,6 +108,12 @@ class KeyRing:
 
     def get(self, kid: Any) -> SigningKey | None:
         return self.keys.get(kid) if isinstance(kid, str) else None
+
+    @cached_property
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        """Return the ring's public keys as a JWK Set (RFC 7517 §5)."""
+        public = (key.public_jwk() for key in self.keys.values())
+        return {"keys": [jwk for jwk in public if jwk is not None]}
 
 
 _key_ring: KeyRing | None = None
@@ -118,19 +143,39 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _reject_constant(name: str) -> None:
+    # NaN and Infinity are not JSON (RFC 8259 §6), though Python's json reads them.
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _loads_strict(data: bytes) -> dict[str, Any]:
-    value = json.loads(data, object_pairs_hook=_reject_duplicate_keys)
+    value = json.loads(
+        data, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+    )
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value
 
 
+def _check_numeric_dates(payload: dict[str, Any]) -> None:
+    # PyJWT accepts "exp": "1700000000" and 1.7e9 (it calls int()); ours are
+    # integers, so anything else was not minted here.
+    for name in NUMERIC_DATE_CLAIMS:
+        value = payload.get(name)
+        if value is None:
+            continue
+        if type(value) is not int or not 0 <= value <= MAX_NUMERIC_DATE:
+            raise ValueError(f"claim {name!r} is not an integer date")
+
+
 class _StrictPyJWT(jwt.PyJWT):
     def _decode_payload(self, decoded: dict[str, Any]) -> dict[str, Any]:
         try:
-            return _loads_strict(decoded["payload"])
+            payload = _loads_strict(decoded["payload"])
+            _check_numeric_dates(payload)
         except (ValueError, RecursionError, UnicodeDecodeError) as exc:
             raise jwt.DecodeError("Invalid payload") from exc
+        return payload
 
 
 _jwt = _StrictPyJWT()
@@ -202,7 +247,7 @@ class KeyRingBackend:
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenBackendExpiredToken("Token is expired") from exc
-        except (jwt.InvalidTokenError, TypeError, ValueError) as exc:
+        except (jwt.InvalidTokenError, TypeError, ValueError, OverflowError) as exc:
             raise TokenBackendError("Token is invalid") from exc
 
 

@@ -11,8 +11,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import (
@@ -47,11 +53,38 @@ def _is_uuid(value: Any) -> bool:
 
 
 def _is_user_id(value: Any) -> bool:
-    return (
+    if not (
         isinstance(value, str)
         and 0 < len(value) <= MAX_CLAIM_LENGTH
         and value.isprintable()
-    )
+    ):
+        return False
+    # The claim must also fit the user model's primary key: a query with "abc"
+    # or 10**40 for an integer key fails in the database, not with a 401.
+    field, bounds = _user_key(settings.AUTH_USER_MODEL)
+    if bounds is not None:  # the usual integer key, on every request: keep it cheap
+        digits = value[1:] if value[0] == "-" else value
+        return (
+            digits.isascii()
+            and digits.isdigit()
+            and bounds[0] <= int(value) <= bounds[1]
+        )
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=8)
+def _user_key(model: str) -> tuple[models.Field, tuple[int, int] | None]:
+    """Return the user model's key field and, for an integer key, its range."""
+    field = get_user_model()._meta.pk
+    if not isinstance(field, models.IntegerField):
+        return field, None
+    low = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+    high = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    return field, (max(low), min(high)) if low and high else None
 
 
 class SessionToken(Token):
@@ -90,7 +123,8 @@ class SessionToken(Token):
         """Check the claims the signature cannot: type and shape of each."""
         if self.payload.get("token_type") != self.token_type:
             raise TokenError(_("Token has wrong type"))
-        if not _is_uuid(self.payload.get("sid")) or not _is_uuid(self.payload.get("jti")):
+        payload = self.payload
+        if not _is_uuid(payload.get("sid")) or not _is_uuid(payload.get("jti")):
             raise TokenError(_("Token is invalid"))
         if not _is_user_id(self.payload.get("sub")):
             raise TokenError(_("Token contained no recognizable user identification"))

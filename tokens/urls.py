@@ -11,6 +11,7 @@ urlpatterns = [
     path("token/refresh/", views.TokenRefreshView.as_view(), name="token_refresh"),
     path("token/verify/", views.TokenVerifyView.as_view(), name="token_verify"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("csrf/", views.CSRFCookieView.as_view(), name="csrf"),
     path("logout-all/", views.LogoutAllView.as_view(), name="logout_all"),
     path("sessions/", views.SessionListView.as_view(), name="session_list"),
     path(

@@ -7,9 +7,12 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,7 +40,12 @@ from tokens.serializers import (
     TokenRefreshSerializer,
     TokenVerifySerializer,
 )
-from tokens.throttles import LoginAccountThrottle, LoginIPThrottle, RefreshIPThrottle
+from tokens.throttles import (
+    LoginAccountClientThrottle,
+    LoginAccountThrottle,
+    LoginIPThrottle,
+    RefreshIPThrottle,
+)
 from tokens.tokens import RefreshToken, UntypedToken
 
 ERRORS = {
@@ -107,7 +115,11 @@ class TokenAPIView(APIView):
 class TokenObtainView(TokenAPIView):
     """Sign in: create a session and return its first access and refresh tokens."""
 
-    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+    throttle_classes = [
+        LoginIPThrottle,
+        LoginAccountClientThrottle,
+        LoginAccountThrottle,
+    ]
 
     @extend_schema(
         request=TokenObtainSerializer,
@@ -259,3 +271,20 @@ class SessionRevokeOthersView(APIView):
             keep=request.auth.session_id,
         )
         return Response({"revoked": count})
+
+
+@method_decorator([never_cache, ensure_csrf_cookie], name="dispatch")
+class CSRFCookieView(APIView):
+    """Set the ``csrftoken`` cookie that cookie-mode refresh and logout require."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        auth=[],
+        responses={
+            200: inline_serializer("CSRFCookie", {"detail": serializers.CharField()})
+        },
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"detail": _("CSRF cookie set.")})

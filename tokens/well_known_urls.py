@@ -1,0 +1,9 @@
+"""Mount at the site root with ``path("", include("tokens.well_known_urls"))``."""
+
+from django.urls import path
+
+from tokens.jwks import JWKSView
+
+urlpatterns = [
+    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+]
