@@ -133,7 +133,7 @@ def check_lifetimes(app_configs: Any = None, **kwargs: Any) -> list:
 def check_throttle_rates(app_configs: Any = None, **kwargs: Any) -> list:
     from rest_framework.settings import api_settings
 
-    missing = {"login_ip", "login_account", "refresh_ip"} - set(
+    missing = {"login_ip", "login_account", "login_account_ip", "refresh_ip"} - set(
         api_settings.DEFAULT_THROTTLE_RATES
     )
     if not missing:

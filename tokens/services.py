@@ -89,7 +89,7 @@ def refresh_rotate(
     (RefreshTokenReused). SessionInvalid covers every other refusal.
     """
     arrived_at = arrived_at or timezone.now()
-    outcome = _rotate_locked(token.session_id, token.jti, arrived_at)
+    outcome = _rotate_locked(token, arrived_at)
     if isinstance(outcome, Session):
         _reuse_detected(outcome, token.jti)
         raise RefreshTokenReused("Refresh token was reused; the session is revoked")
@@ -97,19 +97,16 @@ def refresh_rotate(
 
 
 @transaction.atomic
-def _rotate_locked(
-    session_id: uuid.UUID, jti: uuid.UUID, arrived_at: datetime
-) -> TokenPair | Session:
+def _rotate_locked(token: RefreshToken, arrived_at: datetime) -> TokenPair | Session:
     session = (
         Session.objects.select_for_update(of=("self",))
         .select_related("user")
-        .filter(pk=session_id)
+        .filter(pk=token.session_id)
         .first()
     )
     now = timezone.now()
-    if session is None or not session.is_active(now) or not session.user.is_active:
-        raise SessionInvalid("Session is not active")
-    record = RefreshTokenRecord.objects.filter(jti=jti, session=session).first()
+    _session_check(session, token["sub"], now)
+    record = RefreshTokenRecord.objects.filter(jti=token.jti, session=session).first()
     if record is None:
         raise SessionInvalid("Refresh token is unknown")
     if record.used_at is None:
@@ -255,13 +252,18 @@ def token_session_check(*, token: Any) -> Session:
     """
     now = timezone.now()
     session = Session.objects.select_related("user").filter(pk=token.session_id).first()
-    if session is None or not session.is_active(now) or not session.user.is_active:
-        raise SessionInvalid("Session is not active")
-    if str(session.user_id) != token["sub"]:
-        raise SessionInvalid("Token does not match its session")
+    _session_check(session, token["sub"], now)
     if token.token_type == "refresh":
         _refresh_record_check(session, token.jti, now)
     return session
+
+
+def _session_check(session: Session | None, user_id: str, now: datetime) -> None:
+    """Raise SessionInvalid unless *session* is usable by the user a token names."""
+    if session is None or not session.is_active(now) or not session.user.is_active:
+        raise SessionInvalid("Session is not active")
+    if str(session.user_id) != user_id:
+        raise SessionInvalid("Token does not match its session")
 
 
 def _refresh_record_check(session: Session, jti: uuid.UUID, now: datetime) -> None:
