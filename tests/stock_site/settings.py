@@ -24,6 +24,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": "100/min",
         "login_account": "100/min",
+        "login_account_ip": "100/min",
         "refresh_ip": "100/min",
     },
 }
