@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -28,7 +29,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     Extend DRF's handler: an unreachable database is a 503 the client may retry,
     not a 500. The database connection recovers by itself (CONN_HEALTH_CHECKS).
     """
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads request.body for JSON, so Django's own size check fires
+        # before LimitedJSONParser's; it is the same refusal.
+        exc = PayloadTooLarge()
+    elif isinstance(exc, (OperationalError, InterfaceError)):
         logger.error("database unavailable: %s", exc.__class__.__name__)
         exc = ServiceUnavailable()
     elif isinstance(exc, DatabaseError):
