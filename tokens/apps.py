@@ -10,3 +10,9 @@ class TokensConfig(AppConfig):
 
     def ready(self) -> None:
         from tokens import checks, receivers  # noqa: F401  (registers checks, signals)
+
+        try:
+            import drf_spectacular  # noqa: F401
+        except ImportError:
+            return
+        from tokens import schema  # noqa: F401  (registers the OpenAPI extension)
