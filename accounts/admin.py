@@ -1,0 +1,73 @@
+"""
+Admin for users and their profiles.
+
+Session revocation is not here: the ``tokens`` app's admin provides it. A user
+saved inactive here has their sessions revoked by the ``tokens`` receiver.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import UserChangeForm, UserCreationForm
+from accounts.models import Profile, User
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fields = ["visibility", "bio", "location", "website", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    inlines = [ProfileInline]
+    fieldsets = (
+        (None, {"fields": ("id", "email", "password")}),
+        (_("Personal info"), {"fields": ("display_name",)}),
+        (
+            _("Permissions"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "display_name",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    readonly_fields = ["id", "last_login", "date_joined"]
+    list_display = ["email", "display_name", "is_active", "is_staff", "date_joined"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
+    search_fields = ["email", "display_name"]
+    ordering = ["email"]
+
+    def get_inlines(self, request, obj):
+        # The profile is created with the user (accounts.receivers); on the add
+        # page an inline would try to create a second one.
+        return self.inlines if obj is not None else []

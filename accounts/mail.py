@@ -1,0 +1,71 @@
+"""
+The emails the accounts app sends, and when they leave.
+
+A view that sends mail collects the messages in an *outbox* and hands them to
+an ``OutboxResponse``, which delivers them after the server has sent the
+response (WSGI and ASGI servers call ``close()`` then). The client's wait is
+therefore the same whether or not a message was due, which is what keeps
+password reset and registration from telling, by their timing, whether an
+account exists. Without an outbox (the shell, a command) messages leave when
+the current transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+Outbox = list[EmailMessage]
+
+
+def mail_build(*, to: str, template: str, context: dict[str, Any]) -> EmailMessage:
+    """Render ``accounts/email/<template>_subject.txt`` and ``..._body.txt``."""
+    prefix = f"accounts/email/{template}"
+    subject = render_to_string(f"{prefix}_subject.txt", context)
+    body = render_to_string(f"{prefix}_body.txt", context)
+    # A subject is one line: a newline in it would forge headers.
+    subject = " ".join(subject.split())
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def mail_queue(*, message: EmailMessage, outbox: Outbox | None = None) -> None:
+    """Put *message* in *outbox*, or send it once the transaction commits."""
+    if outbox is not None:
+        outbox.append(message)
+    else:
+        transaction.on_commit(lambda: mail_deliver(messages=[message]))
+
+
+def mail_deliver(*, messages: Iterable[EmailMessage]) -> None:
+    """Send *messages*; a failure is logged, never raised (the answer is gone)."""
+    for message in messages:
+        try:
+            message.send()
+        except Exception:
+            logger.exception("could not send %r", message.subject)
+
+
+class OutboxResponse(Response):
+    """A DRF response that sends its outbox once the server has delivered it."""
+
+    def __init__(self, *args: Any, outbox: Outbox, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outbox = outbox
+
+    def close(self) -> None:
+        # Django documents close() as called by the server at the end of the
+        # request, after the body was sent.
+        try:
+            outbox, self.outbox = self.outbox, []
+            mail_deliver(messages=outbox)
+        finally:
+            super().close()

@@ -1,0 +1,345 @@
+"""
+The business logic of accounts and profiles.
+
+Views, the admin and receivers call these functions; nothing else changes an
+account. They raise Django's ``ValidationError`` keyed by the API field it
+concerns (the API edge turns it into DRF's 400 shape). Session consequences
+(password change and reset) go through ``tokens.services``; deactivation
+reaches the ``tokens`` app through its ``post_save`` receiver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+
+from accounts.emails import normalize_email
+from accounts.mail import Outbox, mail_build, mail_queue
+from accounts.models import USER_ID_MAX, Profile, User, new_user_id
+from tokens.services import sessions_on_password_change, sessions_on_password_reset
+
+logger = logging.getLogger(__name__)
+
+# The owner of an address is told of attempts to register it again at most
+# once in this many seconds, so that registration cannot flood a mailbox.
+REGISTRATION_NOTICE_INTERVAL = 60 * 60
+INSERT_ATTEMPTS = 3
+
+EMAIL_TAKEN = _("An account with this email address already exists.")
+PASSWORD_INCORRECT = _("Your password was entered incorrectly.")
+RESET_LINK_INVALID = _("This password reset link is invalid or has expired.")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the API answers to a registration: the same shape in every case."""
+
+    id: int
+    email: str
+
+
+# Registration ------------------------------------------------------------------
+
+
+def user_register(
+    *, email: str, password: str, display_name: str = "", outbox: Outbox | None = None
+) -> Registration:
+    """
+    Create an account for *email*, or answer exactly as if one were created.
+
+    For an address that already has an account (active or not) nothing is
+    created: the answer carries a fresh random id that names no user (ids are
+    random, so it looks like any new one), and the owner is sent a notice
+    instead of the welcome mail. Both paths validate and hash the password, and
+    their mail leaves after the response, so they also take about as long.
+    Registration therefore does not tell whether an address is registered.
+
+    It cannot hide it from everybody: whoever registers an address can then try
+    to sign in with the password they chose, which works only if the account
+    was new. Closing that needs an email-verification step before the first
+    sign-in (see the README, "Accounts").
+    """
+    email = _email_normalize(email)
+    user = User(email=email, display_name=display_name)
+    _password_validate(password, user=user, field="password")
+    user.set_password(password)
+    for attempt in range(INSERT_ATTEMPTS):
+        if _email_registered(email):
+            return _registration_duplicate(email, outbox)
+        user.pk = new_user_id()
+        try:
+            with transaction.atomic():
+                user.save(force_insert=True)
+        except IntegrityError:
+            # Either a concurrent registration of the same address (the next
+            # check answers it) or, about never, a random id already taken.
+            if attempt == INSERT_ATTEMPTS - 1:
+                raise
+            continue
+        mail_queue(
+            message=mail_build(to=email, template="welcome", context={"user": user}),
+            outbox=outbox,
+        )
+        return Registration(id=user.pk, email=email)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _email_registered(email: str) -> bool:
+    return User.objects.filter(email=email).exists()
+
+
+def _registration_duplicate(email: str, outbox: Outbox | None) -> Registration:
+    if _registration_notice_due(email):
+        message = mail_build(
+            to=email, template="registration_notice", context={"email": email}
+        )
+        mail_queue(message=message, outbox=outbox)
+    return Registration(id=new_user_id(), email=email)
+
+
+def _registration_notice_due(email: str) -> bool:
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    try:
+        return cache.add(
+            f"accounts:registration-notice:{digest}",
+            True,
+            timeout=REGISTRATION_NOTICE_INTERVAL,
+        )
+    except Exception:
+        logger.warning("cache unreachable; sending the registration notice")
+        return True
+
+
+# The signed-in user's account ---------------------------------------------------
+
+
+def user_update(
+    *,
+    user: User,
+    email: str | None = None,
+    display_name: str | None = None,
+    current_password: str | None = None,
+    outbox: Outbox | None = None,
+) -> User:
+    """
+    Change *user*'s email address and/or display name.
+
+    A new email address needs *current_password*: a stolen access token alone
+    must not be enough to take the account over. The old address is told.
+    """
+    changed: list[str] = []
+    old_email = user.email
+    if display_name is not None and display_name != user.display_name:
+        user.display_name = display_name
+        changed.append("display_name")
+    new_email = _email_normalize(email) if email is not None else user.email
+    if new_email != user.email:
+        _password_check(user, current_password, field="current_password")
+        user.email = _email_available(new_email, user)
+        changed.append("email")
+    if not changed:
+        return user
+    try:
+        with transaction.atomic():
+            user.save(update_fields=changed)
+    except IntegrityError as exc:
+        user.email = old_email
+        raise _field_error("email", EMAIL_TAKEN, "unique") from exc
+    if "email" in changed:
+        _email_changed_notify(old_email, user.email, outbox)
+    return user
+
+
+def _email_available(email: str, user: User) -> str:
+    if User.objects.filter(email=email).exclude(pk=user.pk).exists():
+        raise _field_error("email", EMAIL_TAKEN, "unique")
+    return email
+
+
+def _email_changed_notify(old: str, new: str, outbox: Outbox | None) -> None:
+    context = {"old_email": old, "new_email": new}
+    message = mail_build(to=old, template="email_changed", context=context)
+    mail_queue(message=message, outbox=outbox)
+
+
+def user_change_password(
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    current_session_id: object = None,
+) -> None:
+    """
+    Set *user*'s password after checking the current one, then apply the
+    sessions policy (``REVOKE_ON_PASSWORD_CHANGE``): by default every session
+    but *current_session_id* is revoked. Outstanding reset links die with the
+    old password hash.
+    """
+    _password_check(user, current_password, field="current_password")
+    _password_validate(new_password, user=user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sessions_on_password_change(user=user, current_session_id=current_session_id)
+
+
+def user_deactivate(*, user: User, password: str) -> None:
+    """
+    Deactivate *user* after checking their password. The ``tokens`` app's
+    receiver revokes their sessions; the profile stops being listed.
+    """
+    _password_check(user, password, field="password")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+# Password reset -----------------------------------------------------------------
+
+
+def password_reset_request(*, email: str, outbox: Outbox | None = None) -> None:
+    """
+    Mail a single-use reset link to *email* if an active account with a usable
+    password has it; otherwise do nothing, in the same time.
+
+    Nothing here runs the hasher, in either case: the answer costs one indexed
+    query both ways, and the mail, the only slow part, leaves after the
+    response when an outbox is given (see ``accounts.mail``).
+    """
+    try:
+        email = normalize_email(email)
+    except ValidationError:
+        return
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    mail_queue(message=_password_reset_message(user), outbox=outbox)
+
+
+def _password_reset_message(user: User):
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    context = {
+        "user": user,
+        "reset_url": settings.FRONTEND_RESET_URL.format(uid=uid, token=token),
+        "timeout_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
+    return mail_build(to=user.email, template="password_reset", context=context)
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """
+    Set a new password through a reset link, then apply
+    ``REVOKE_ON_PASSWORD_RESET`` (by default every session is revoked).
+
+    The token (Django's ``default_token_generator``) expires after
+    ``PASSWORD_RESET_TIMEOUT`` and dies with any change of the password hash,
+    email or last login, so it works once. The user row is locked while it is
+    checked and used, so two concurrent uses of one link cannot both succeed.
+    """
+    with transaction.atomic():
+        user = _password_reset_user(uid)
+        if user is None or not default_token_generator.check_token(user, token):
+            raise _field_error("token", RESET_LINK_INVALID, "invalid")
+        _password_validate(new_password, user=user, field="new_password")
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sessions_on_password_reset(user=user)
+    return user
+
+
+def _password_reset_user(uid: str) -> User | None:
+    """Return the active user a reset link's *uid* names, locked, or None."""
+    try:
+        raw = urlsafe_base64_decode(uid).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    # Anything but a user id in range names nobody, and must not reach the
+    # database (a 30-digit number overflows its integer column).
+    if not raw.isdigit() or len(raw) > len(str(USER_ID_MAX)):
+        return None
+    return User.objects.select_for_update().filter(pk=int(raw), is_active=True).first()
+
+
+# Profiles -----------------------------------------------------------------------
+
+
+def profile_create(*, user: User) -> Profile:
+    """Create *user*'s (private, empty) profile."""
+    return Profile.objects.create(user=user)
+
+
+def profile_update(
+    *,
+    profile: Profile,
+    display_name: str | None = None,
+    bio: str | None = None,
+    location: str | None = None,
+    website: str | None = None,
+    visibility: str | None = None,
+) -> Profile:
+    """Change the given fields of *profile*; ``display_name`` is its user's."""
+    values = {
+        "bio": bio,
+        "location": location,
+        "website": website,
+        "visibility": visibility,
+    }
+    changed = [name for name, value in values.items() if value is not None]
+    for name in changed:
+        setattr(profile, name, values[name])
+    renamed = display_name is not None and display_name != profile.user.display_name
+    if renamed:
+        profile.user.display_name = display_name
+    # Two rows change together or not at all; one row needs no transaction.
+    with transaction.atomic() if changed and renamed else nullcontext():
+        if changed:
+            profile.save(update_fields=[*changed, "updated_at"])
+        if renamed:
+            profile.user.save(update_fields=["display_name"])
+    return profile
+
+
+def profile_delete(*, profile: Profile) -> None:
+    """Delete *profile* (moderation); the account itself stays."""
+    profile.delete()
+
+
+# Helpers ------------------------------------------------------------------------
+
+
+def _email_normalize(email: str) -> str:
+    try:
+        return normalize_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.error_list}) from exc
+
+
+def _password_validate(password: str, *, user: User, field: str) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from exc
+
+
+def _password_check(user: User, password: str | None, *, field: str) -> None:
+    if not password:
+        raise _field_error(field, _("This field is required."), "required")
+    # check_password also upgrades an old hash, as a sign-in does.
+    if not user.check_password(password):
+        raise _field_error(field, PASSWORD_INCORRECT, "password_incorrect")
+
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})

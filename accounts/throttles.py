@@ -1,0 +1,41 @@
+"""
+Throttles of the account endpoints, on the shared cache like the login's.
+
+Rates are the ``DEFAULT_THROTTLE_RATES`` of the scopes named here. The
+per-account counters are keyed by a digest of the address in the body, taken
+whether or not an account has it, so a 429 tells nothing about existence.
+"""
+
+from __future__ import annotations
+
+from tokens.throttles import AccountScopedThrottle, ScopedThrottle
+
+
+class RegisterIPThrottle(ScopedThrottle):
+    scope = "register_ip"
+
+
+class PasswordResetIPThrottle(ScopedThrottle):
+    """Counts reset requests and confirmations of one client together."""
+
+    scope = "password_reset_ip"
+
+
+class PasswordResetAccountThrottle(AccountScopedThrottle):
+    """Limits the reset mails one address can be sent, whoever asks."""
+
+    scope = "password_reset_account"
+
+
+class CurrentPasswordThrottle(ScopedThrottle):
+    """
+    Limit, per account, the requests that verify the current password, at the
+    sign-in rate per account: a stolen access token must not become a way to
+    guess the password faster than the login endpoint allows.
+    """
+
+    scope = "login_account"
+
+    def get_subject(self, request) -> str | None:
+        pk = getattr(request.user, "pk", None)
+        return f"user:{pk}" if pk is not None else None
