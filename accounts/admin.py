@@ -1,8 +1,9 @@
 """
 Admin for users and their profiles.
 
-Session revocation is not here: the ``tokens`` app's admin provides it. A user
-saved inactive here has their sessions revoked by the ``tokens`` receiver.
+Session revocation comes from the ``tokens`` app's mixin: the user's sessions
+inline, a "Revoke all sessions" button and action. A user saved inactive here
+has their sessions revoked by the ``tokens`` receiver.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserChangeForm, UserCreationForm
 from accounts.models import Profile, User
+from tokens.admin import SessionRevocationUserAdminMixin
 
 
 class ProfileInline(admin.StackedInline):
@@ -25,7 +27,7 @@ class ProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SessionRevocationUserAdminMixin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     inlines = [ProfileInline]
@@ -70,4 +72,4 @@ class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj):
         # The profile is created with the user (accounts.receivers); on the add
         # page an inline would try to create a second one.
-        return self.inlines if obj is not None else []
+        return super().get_inlines(request, obj) if obj is not None else []

@@ -103,7 +103,6 @@ AUTH_USER_MODEL = "accounts.User"
 # Argon2id first; hashes made by the others are upgraded on the next login.
 PASSWORD_HASHERS = [
     "accounts.hashers.Argon2idOWASPHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

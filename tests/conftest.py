@@ -73,6 +73,17 @@ def bearer() -> Callable[[str], dict[str, str]]:
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """
+    Run what a block leaves for after the commit, as production would.
+
+    A test's transaction never commits, so without this the cache never hears
+    of a revocation made in it (tokens.state writes tombstones on commit).
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def revocation_cache(settings):
     """Answer the revocation check from the default cache (Redis when REDIS_URL)."""
     settings.TOKENS = {**settings.TOKENS, "CACHE_ALIAS": "default"}

@@ -102,15 +102,3 @@ class LoginAccountClientThrottle(AccountClientScopedThrottle):
 
 class RefreshIPThrottle(ScopedThrottle):
     scope = "refresh_ip"
-
-
-class RegisterIPThrottle(ScopedThrottle):
-    scope = "register_ip"
-
-
-class PasswordResetIPThrottle(ScopedThrottle):
-    scope = "password_reset_ip"
-
-
-class PasswordResetAccountThrottle(AccountScopedThrottle):
-    scope = "password_reset_account"

@@ -77,6 +77,11 @@ def _change_form(user, profile, **fields):
         "profile-0-bio": profile.bio,
         "profile-0-location": profile.location,
         "profile-0-website": profile.website,
+        # The read-only sessions inline still posts its management form.
+        "token_sessions-TOTAL_FORMS": "0",
+        "token_sessions-INITIAL_FORMS": "0",
+        "token_sessions-MIN_NUM_FORMS": "0",
+        "token_sessions-MAX_NUM_FORMS": "0",
     }
     data.update(fields)
     return data

@@ -52,17 +52,17 @@ def test_login_records_device_and_ip(api_client, user):
 
 @pytest.mark.parametrize("credential", ["refresh", "access"])
 def test_logout_revokes_the_current_session(
-    api_client, user, login, bearer, credential
+    api_client, user, login, bearer, credential, committed
 ):
     """Logout takes the refresh token in the body, or the access token in the header."""
     pair = login(user)
     other = login(user)
-    if credential == "refresh":
-        response = api_client.post(
-            "/api/auth/logout/", {"refresh": pair["refresh"]}, format="json"
-        )
-    else:
-        response = api_client.post("/api/auth/logout/", **bearer(pair["access"]))
+    with committed():
+        if credential == "refresh":
+            body = {"refresh": pair["refresh"]}
+            response = api_client.post("/api/auth/logout/", body, format="json")
+        else:
+            response = api_client.post("/api/auth/logout/", **bearer(pair["access"]))
     assert response.status_code == HTTPStatus.NO_CONTENT
     assert api_client.get(SESSIONS_URL, **bearer(pair["access"])).status_code == 401
     assert api_client.get(SESSIONS_URL, **bearer(other["access"])).status_code == 200
@@ -77,11 +77,12 @@ def test_logout_without_any_token_is_401(api_client):
 
 
 def test_logout_all_revokes_every_session_of_the_user(
-    api_client, make_user, login, bearer
+    api_client, make_user, login, bearer, committed
 ):
     alice, bob = make_user(), make_user()
     first, second, bobs = login(alice), login(alice), login(bob)
-    response = api_client.post("/api/auth/logout-all/", **bearer(first["access"]))
+    with committed():
+        response = api_client.post("/api/auth/logout-all/", **bearer(first["access"]))
     assert response.json() == {"revoked": 2}
     for pair in (first, second):
         assert api_client.get(SESSIONS_URL, **bearer(pair["access"])).status_code == 401

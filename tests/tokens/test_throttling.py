@@ -162,11 +162,3 @@ def test_security_events_are_logged_without_secrets(
             assert secret not in text, (record.name, getattr(record, "event", None))
         assert "eyJ" not in text  # no JWT of any kind
 
-
-def test_throttle_classes_for_other_endpoints_have_their_scopes():
-    """Registration and reset throttles are ready for the accounts endpoints."""
-    from tokens import throttles
-
-    assert throttles.RegisterIPThrottle.scope == "register_ip"
-    assert throttles.PasswordResetIPThrottle.scope == "password_reset_ip"
-    assert throttles.PasswordResetAccountThrottle.scope == "password_reset_account"
