@@ -64,7 +64,11 @@ def build_key(entry: dict[str, Any]) -> SigningKey:
         raise ValueError("every key needs a non-empty string 'kid'")
     if algorithm not in SUPPORTED_ALGORITHMS:
         raise ValueError(f"key {kid!r}: unsupported algorithm {algorithm!r}")
-    alg = get_default_algorithms()[algorithm]
+    algorithms = get_default_algorithms()
+    if algorithm not in algorithms:
+        # PyJWT offers RSA, EC and EdDSA only with cryptography installed.
+        raise ValueError(f"key {kid!r}: {algorithm} needs the cryptography package")
+    alg = algorithms[algorithm]
     if algorithm in HMAC_ALGORITHMS:
         secret = alg.prepare_key(entry.get("secret") or "")
         return SigningKey(kid, algorithm, secret, secret)

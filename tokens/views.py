@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -28,6 +27,7 @@ from tokens.exceptions import (
     TokenAlreadyRotated,
 )
 from tokens.models import RevocationReason, Session
+from tokens.schema import OpenApiResponse, extend_schema
 from tokens.serializers import (
     LogoutSerializer,
     RevokedCountSerializer,
