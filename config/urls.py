@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config import views
 
 urlpatterns = [
+    path("", views.demo, name="demo"),
     path("admin/", admin.site.urls),
     path("api/health/", views.health, name="health"),
     path("api/auth/", include("tokens.urls")),
