@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 import textwrap
 import venv
 import zipfile
@@ -186,6 +187,19 @@ def test_wheel_holds_the_app_and_its_data_only(wheel):
         if path.is_file() and path.suffix not in {".py", ".pyc"}
     ]
     assert set(data_files) <= names
+
+
+def test_sdist_holds_the_app_and_its_documentation(tmp_path):
+    """The sdist carries tokens, its docs and pyproject, not the demo project."""
+    build = ["-m", "hatchling", "build", "-t", "sdist", "-d", str(tmp_path)]
+    check(run([sys.executable, *build], cwd=REPO))
+    (sdist,) = tmp_path.glob("django_revocable_jwt-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"pyproject.toml", "tokens/migrations/0001_initial.py"} <= names
+    assert {"docs/installation.md", "docs/settings.md", "docs/api.md"} <= names
+    assert not {name for name in names if name.startswith(("accounts/", "config/"))}
+    assert not {name for name in names if name.startswith("docs/_")}
 
 
 def test_wheel_metadata_declares_only_the_runtime(wheel):
