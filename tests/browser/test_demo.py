@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connections
 from django.urls import Resolver404, resolve
 
 from tokens.models import RevocationReason, Session
@@ -60,6 +61,10 @@ def demo_page(live_server, monkeypatch) -> Iterator:
         page.set_default_timeout(TIMEOUT_MS)
         yield page
         browser.close()
+        # Django keeps connections per context and Playwright's sync API switches
+        # greenlets, so the test's queries got a connection of their own: close
+        # it, or it holds the PostgreSQL test database open at teardown.
+        connections.close_all()
 
 
 @pytest.fixture
