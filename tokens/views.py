@@ -27,7 +27,7 @@ from tokens.exceptions import (
     TokenAlreadyRotated,
 )
 from tokens.models import RevocationReason, Session
-from tokens.schema import OpenApiResponse, extend_schema
+from tokens.openapi import OpenApiResponse, extend_schema
 from tokens.serializers import (
     LogoutSerializer,
     RevokedCountSerializer,
