@@ -54,7 +54,10 @@ REST_FRAMEWORK = {{
         "tokens.authentication.SessionJWTAuthentication",
     ],
     "DEFAULT_THROTTLE_RATES": {{
-        "login_ip": "100/min", "login_account": "100/min", "refresh_ip": "100/min",
+        "login_ip": "100/min",
+        "login_account": "100/min",
+        "login_account_ip": "100/min",
+        "refresh_ip": "100/min",
     }},
 }}
 TOKENS = {{
@@ -63,9 +66,13 @@ TOKENS = {{
 """
 
 URLS = """
+from importlib.util import find_spec
+
 from django.urls import include, path
 
 urlpatterns = [path("api/auth/", include("tokens.urls"))]
+if find_spec("tokens.well_known_urls"):
+    urlpatterns.append(path("", include("tokens.well_known_urls")))
 """
 
 # Run by the virtualenv's python: login -> refresh -> logout -> refused.
@@ -111,6 +118,22 @@ seen["refused_detail"] = "detail" in gone
 call("refresh_after_logout", "post", "/api/auth/token/refresh/",
      refresh=rotated["refresh"])
 print(json.dumps(seen))
+"""
+
+
+JWKS = """
+import json
+import os
+
+import django
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "foreign.settings"
+django.setup()
+
+from django.test import Client
+
+response = Client().get("/.well-known/jwks.json")
+print(json.dumps([response.status_code, response.json()]))
 """
 
 
@@ -170,6 +193,7 @@ def site(tmp_path_factory, foreign_python) -> Path:
     (root / "foreign" / "settings.py").write_text(textwrap.dedent(SETTINGS))
     (root / "foreign" / "urls.py").write_text(textwrap.dedent(URLS))
     (root / "flow.py").write_text(textwrap.dedent(FLOW))
+    (root / "jwks.py").write_text(textwrap.dedent(JWKS))
     manage = [str(foreign_python), "-m", "django"]
     check(run([*manage, "migrate", "--noinput", "--settings=foreign.settings"], root))
     return root
@@ -269,3 +293,28 @@ def test_asymmetric_key_without_cryptography_is_a_check_error(site, foreign_pyth
     assert result.returncode == 1
     assert "tokens.E002" in result.stderr
     assert "cryptography" in result.stderr
+
+
+def in_wheel(wheel: Path, path: str) -> bool:
+    with zipfile.ZipFile(wheel) as archive:
+        return path in archive.namelist()
+
+
+def test_jwks_is_served_without_optional_packages(wheel, site, foreign_python):
+    """The JWKS of an HMAC-only ring is an empty set, drf-spectacular or not."""
+    if not in_wheel(wheel, "tokens/well_known_urls.py"):
+        pytest.skip("this version of the app publishes no JWKS")
+    status, body = json.loads(check(run([str(foreign_python), "jwks.py"], site)))
+    assert status == HTTPStatus.OK
+    assert body == {"keys": []}
+
+
+def test_generatesigningkey_needs_no_cryptography_for_hmac(wheel, site, foreign_python):
+    """A new HS256 key can be made in a site without the crypto extra."""
+    if not in_wheel(wheel, "tokens/management/commands/generatesigningkey.py"):
+        pytest.skip("this version of the app has no generatesigningkey command")
+    command = ["-m", "django", "generatesigningkey", "--settings=foreign.settings"]
+    output = check(run([str(foreign_python), *command, "--json"], site))
+    entry = json.loads(output)
+    assert entry["algorithm"] == "HS256"
+    assert len(entry["secret"].encode()) >= 32
