@@ -167,6 +167,7 @@ def test_register_sign_in_revoke_this_session(
     assert "HTTP 401" in message
     assert page.is_visible("#login-form")
     assert page.is_hidden("#sessions")
+    assert not refresh_cookies(page)  # the page logged out to clear it
     session = Session.objects.get(user__email=email)
     assert session.revoked_reason == RevocationReason.REVOKED_BY_USER
 
