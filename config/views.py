@@ -6,7 +6,9 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import defaults
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
@@ -82,6 +84,8 @@ def demo_config(request: HttpRequest) -> dict:
     }
 
 
+@require_safe
+@never_cache  # the page carries this visitor's CSRF token
 @ensure_csrf_cookie
 def demo(request: HttpRequest) -> HttpResponse:
     """Render the demo page, which drives the public API from plain JavaScript."""

@@ -140,6 +140,12 @@ def test_demo_page_is_served_with_its_csrf_cookie(client, settings, enabled):
     assert finders.find("demo/demo.js") and finders.find("demo/demo.css")
 
 
+def test_demo_page_only_answers_safe_methods(client):
+    """The page is read-only: a POST to it is refused, never rendered."""
+    assert client.post("/").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert "no-cache" in client.get("/")["Cache-Control"]
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_register_sign_in_revoke_this_session(
