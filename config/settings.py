@@ -129,6 +129,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the demo page's script and styles
 
 # Request size limits: a JSON API never needs more than this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
@@ -197,6 +198,8 @@ TOKENS = {
     "LEEWAY": timedelta(seconds=10),
     "CACHE_ALIAS": "default" if REDIS_URL else None,
     "REFRESH_COOKIE": env.bool("JWT_REFRESH_COOKIE", default=False),
+    # Plain http://127.0.0.1 in development could not carry a Secure cookie.
+    "REFRESH_COOKIE_SECURE": env.bool("JWT_REFRESH_COOKIE_SECURE", default=not DEBUG),
 }
 
 # Security headers. Behind TLS in production: see `check --deploy`.

@@ -6,6 +6,7 @@ from config import views
 from tokens.jwks import JWKSView
 
 urlpatterns = [
+    path("", views.demo, name="demo"),
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
     path("api/health/", views.health, name="health"),

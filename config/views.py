@@ -1,14 +1,22 @@
-"""Project-level views: health check and JSON error pages for the API."""
+"""Project-level views: health check, JSON error pages for the API, the demo page."""
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
 from django.views import defaults
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from tokens.app_settings import app_settings
 
 
 @extend_schema(
@@ -57,3 +65,28 @@ def server_error(request: HttpRequest) -> JsonResponse:
     if _is_api(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
+
+
+def demo_config(request: HttpRequest) -> dict:
+    """Return what the demo page's script needs: the mode, the URLs, the CSRF token."""
+    return {
+        "cookieMode": app_settings.REFRESH_COOKIE,
+        "csrfToken": get_token(request),
+        "urls": {
+            "register": "/api/accounts/register/",
+            "me": "/api/accounts/me/",
+            "login": reverse("tokens:token_obtain"),
+            "refresh": reverse("tokens:token_refresh"),
+            "logout": reverse("tokens:logout"),
+            "logoutAll": reverse("tokens:logout_all"),
+            "sessions": reverse("tokens:session_list"),
+        },
+    }
+
+
+@require_safe
+@never_cache  # the page carries this visitor's CSRF token
+@ensure_csrf_cookie
+def demo(request: HttpRequest) -> HttpResponse:
+    """Render the demo page, which drives the public API from plain JavaScript."""
+    return render(request, "demo.html", {"demo_config": demo_config(request)})

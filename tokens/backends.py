@@ -79,7 +79,11 @@ def build_key(entry: dict[str, Any]) -> SigningKey:
 
 
 def _prepare_key(kid: str, algorithm: str, entry: dict[str, Any]) -> SigningKey:
-    alg = get_default_algorithms()[algorithm]
+    algorithms = get_default_algorithms()
+    if algorithm not in algorithms:
+        # PyJWT offers RSA, EC and EdDSA only with cryptography installed.
+        raise ValueError(f"key {kid!r}: {algorithm} needs the cryptography package")
+    alg = algorithms[algorithm]
     if algorithm in HMAC_ALGORITHMS:
         secret = alg.prepare_key(entry.get("secret") or "")
         return SigningKey(kid, algorithm, secret, secret)

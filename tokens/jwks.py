@@ -10,7 +10,6 @@ knows it before the first token it signs (see SECURITY.md, "Key rotation").
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens.backends import get_key_ring
+from tokens.openapi import extend_schema, inline_serializer
 
 JWKS_MAX_AGE = 300
 

@@ -11,15 +11,17 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPES
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import (
+    AuthenticationFailed,
+    InvalidToken,
+    TokenError,
+)
 
 from tokens import services
 from tokens.app_settings import app_settings
@@ -31,6 +33,7 @@ from tokens.exceptions import (
     TokenAlreadyRotated,
 )
 from tokens.models import RevocationReason, Session
+from tokens.openapi import OpenApiResponse, extend_schema, inline_serializer
 from tokens.serializers import (
     LogoutSerializer,
     RevokedCountSerializer,

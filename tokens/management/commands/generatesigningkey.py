@@ -14,8 +14,6 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens.app_settings import app_settings
@@ -28,6 +26,9 @@ ALGORITHMS = ("HS256", "RS256", "ES256", "EdDSA")
 
 def generate_private_key(algorithm: str) -> Any:
     """Return a new private key object for an asymmetric *algorithm*."""
+    # Imported here: HMAC keys need no cryptography package (an optional extra).
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
     if algorithm == "RS256":
         return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
     if algorithm == "ES256":
@@ -36,6 +37,8 @@ def generate_private_key(algorithm: str) -> Any:
 
 
 def _pem(key: Any) -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+
     private = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
