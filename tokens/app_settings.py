@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+
 class AppSettings:
     def _setting(self, name: str, default: Any) -> Any:
         return getattr(settings, "TOKENS", {}).get(name, default)
@@ -36,7 +37,7 @@ class AppSettings:
 
     @property
     def ISSUER(self) -> str:
-        """The ``iss`` claim minted and required. Default: ``"django-revocable-jwt"``."""
+        """The ``iss`` minted and required. Default: ``"django-revocable-jwt"``."""
         return self._setting("ISSUER", "django-revocable-jwt")
 
     @property

@@ -17,6 +17,10 @@ def describe_user_agent(user_agent: str) -> str:
     if _parse_user_agent is not None:
         parsed = _parse_user_agent(user_agent)
         browser = f"{parsed.browser.family} {parsed.browser.version_string}".strip()
-        return f"{browser} on {parsed.os.family}" if parsed.os.family != "Other" else browser
+        return (
+            f"{browser} on {parsed.os.family}"
+            if parsed.os.family != "Other"
+            else browser
+        )
     found = next((name for name in _FAMILIES if name in user_agent), None)
     return found or user_agent[:40]

@@ -63,8 +63,16 @@ class SessionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Session
-        fields = ["id", "device", "user_agent", "ip_address", "created_at",
-                  "last_used_at", "expires_at", "current"]
+        fields = [
+            "id",
+            "device",
+            "user_agent",
+            "ip_address",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "current",
+        ]
         read_only_fields = fields
 
     def get_device(self, session: Session) -> str:

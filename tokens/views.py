@@ -248,8 +248,9 @@ class SessionDetailView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={204: None, 404: OpenApiResponse(description="Not yours."),
-                              **ERRORS})
+    @extend_schema(
+        responses={204: None, 404: OpenApiResponse(description="Not yours."), **ERRORS}
+    )
     def delete(self, request: Request, session_id) -> Response:
         session = Session.objects.filter(pk=session_id, user_id=request.user.pk).first()
         if session is None:

@@ -47,6 +47,7 @@ def test_staff_without_the_permission_get_no_revoke_button(client, make_user):
     assert page.status_code == HTTPStatus.OK
     assert b"revoke-sessions/" not in page.content
     forbidden = client.post(
-        f"/admin/accounts/user/{target.pk}/revoke-sessions/", {"note": "x", "post": "yes"}
+        f"/admin/accounts/user/{target.pk}/revoke-sessions/",
+        {"note": "x", "post": "yes"},
     )
     assert forbidden.status_code == HTTPStatus.FORBIDDEN

@@ -161,4 +161,3 @@ def test_security_events_are_logged_without_secrets(
         for secret in secrets_seen:
             assert secret not in text, (record.name, getattr(record, "event", None))
         assert "eyJ" not in text  # no JWT of any kind
-
