@@ -27,7 +27,7 @@ def main(path: Path) -> None:
         )
     )
     path.chmod(0o600)
-    print(f"Generated development secrets in {path}")
+    sys.stdout.write(f"Generated development secrets in {path}\n")
 
 
 if __name__ == "__main__":

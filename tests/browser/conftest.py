@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -80,6 +81,10 @@ def page(browser, live_server, settings) -> Iterator[Any]:
     tab.set_default_timeout(15_000)
     yield tab
     context.close()
+    # Playwright's sync API switches greenlets, so the test's own queries got a
+    # connection of their own: close it, or it holds the PostgreSQL test
+    # database open at teardown.
+    connections.close_all()
 
 
 @pytest.fixture

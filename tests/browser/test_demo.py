@@ -9,40 +9,18 @@ SCREENSHOT_DIR: ``make screenshots`` sets it to docs/ for the README.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.db import connections
 from django.urls import Resolver404, resolve
 
 from tokens.models import RevocationReason, Session
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "Plenty-of-entropy-42"
 USER_PASSWORD = "correct horse battery staple"  # tests/conftest.py
 TIMEOUT_MS = 15_000
-REPO = Path(__file__).resolve().parents[2]
-
-
-def screenshot_dir() -> Path:
-    """Return test-artifacts/ (git-ignored), or SCREENSHOT_DIR (docs/ to publish)."""
-    path = Path(os.environ.get("SCREENSHOT_DIR", REPO / "test-artifacts"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def routed(path: str) -> bool:
@@ -54,26 +32,13 @@ def routed(path: str) -> bool:
 
 
 @pytest.fixture
-def demo_page(live_server, monkeypatch) -> Iterator:
-    """Yield a Playwright page of a fresh Chromium, or skip with the reason."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls
-    # the test makes (and the database teardown) are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.set_default_timeout(TIMEOUT_MS)
-        yield page
-        browser.close()
-        # Django keeps connections per context and Playwright's sync API switches
-        # greenlets, so the test's queries got a connection of their own: close
-        # it, or it holds the PostgreSQL test database open at teardown.
-        connections.close_all()
+def demo_page(browser, live_server) -> Iterator:
+    """Yield a fresh tab of the system Chromium (see conftest.py)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    page.close()
+    connections.close_all()  # see the page fixture in conftest.py
 
 
 @pytest.fixture
@@ -149,7 +114,7 @@ def test_demo_page_only_answers_safe_methods(client):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_register_sign_in_revoke_this_session(
-    demo_page, live_server, accounts_api, cookie_mode
+    demo_page, live_server, accounts_api, cookie_mode, screenshot_dir
 ):
     """Revoking the page's own session from the list signs the page out at once."""
     page, email = demo_page, "ada@example.com"
@@ -164,7 +129,7 @@ def test_register_sign_in_revoke_this_session(
     assert bool(refresh_cookies(page)) is cookie_mode
     assert all(cookie["httpOnly"] for cookie in refresh_cookies(page))
     if cookie_mode:
-        page.screenshot(path=screenshot_dir() / "demo.png", full_page=True)
+        page.screenshot(path=screenshot_dir / "demo.png", full_page=True)
 
     page.click("#sessions button[data-current='true']")
     page.wait_for_selector("#status[data-state='signed-out']")
