@@ -14,6 +14,7 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connections
 from django.urls import Resolver404, resolve
 
 from tokens.models import RevocationReason, Session
