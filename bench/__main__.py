@@ -96,6 +96,7 @@ def run_rounds(cases: dict[str, Case], args: argparse.Namespace) -> dict[str, li
             log(
                 f"  round {round_no + 1} {name}: {result['rps']:.0f} req/s, "
                 f"p99 {result['p99_us'] / 1000:.1f} ms, "
+                f"{result.get('cpu_us', 0):.0f} us CPU/req, "
                 f"{result['status_errors']} non-2xx"
             )
             results[name].append(result)
@@ -133,7 +134,12 @@ def auth_group(ctx: dict, args: argparse.Namespace) -> dict:
             skipped[name] = f"GET {path} answered {status}"
             continue
         cases[name] = _fixed(
-            Load(url + path, env={"BENCH_AUTH": auth}, connections=args.connections)
+            Load(
+                url + path,
+                env={"BENCH_AUTH": auth},
+                connections=args.connections,
+                server=ctx["main"],
+            )
         )
     return {"rounds": run_rounds(cases, args), "skipped": skipped}
 
@@ -150,18 +156,19 @@ def refresh_group(ctx: dict, args: argparse.Namespace) -> dict:
 
     def ours() -> Load:
         tokens = [fixtures.ours_pair(user).refresh for _ in range(chains)]
-        return _chains(ctx["main"].url + "/api/auth/token/refresh/", tokens)
+        return _chains(ctx["main"], "/api/auth/token/refresh/", tokens)
 
     def simplejwt() -> Load:
         tokens = [str(fixtures.simplejwt_refresh(user)) for _ in range(chains)]
-        return _chains(ctx["main"].url + "/bench/simplejwt/refresh/", tokens)
+        return _chains(ctx["main"], "/bench/simplejwt/refresh/", tokens)
 
     return {"rounds": run_rounds({"ours": ours, "simplejwt": simplejwt}, args)}
 
 
-def _chains(url: str, tokens: list[str]) -> Load:
+def _chains(server: Server, path: str, tokens: list[str]) -> Load:
     env = {"BENCH_TOKENS": ",".join(tokens)}
-    return Load(url, "post.lua", env, threads=len(tokens), connections=len(tokens))
+    count = len(tokens)
+    return Load(server.url + path, "post.lua", env, count, count, server)
 
 
 def login_group(ctx: dict, args: argparse.Namespace) -> dict:
@@ -175,6 +182,7 @@ def login_group(ctx: dict, args: argparse.Namespace) -> dict:
             "post.lua",
             {"BENCH_BODY": body},
             connections=connections,
+            server=server,
         )
         return _fixed(load)
 
@@ -209,6 +217,7 @@ def _auth(server: Server, auth: str, args: argparse.Namespace) -> Load:
         server.url + "/bench/ours/",
         env={"BENCH_AUTH": auth},
         connections=args.connections,
+        server=server,
     )
 
 

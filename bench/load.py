@@ -52,6 +52,17 @@ class Server:
         )
         wait_until_up(f"{self.url}/api/health/", self.process)
 
+    def worker_cpu(self) -> float:
+        """Return the CPU seconds (user + system) used so far by the workers."""
+        if self.process is None:
+            return 0.0
+        master = self.process.pid
+        try:
+            children = Path(f"/proc/{master}/task/{master}/children").read_text()
+        except OSError:
+            return 0.0
+        return sum(_cpu_seconds(int(pid)) for pid in children.split())
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -61,6 +72,15 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
@@ -98,6 +118,9 @@ class Load:
     env: dict[str, str] = field(default_factory=dict)
     threads: int = 1
     connections: int = 4
+    # CPU time per request is measured in these workers: unlike throughput, it
+    # hardly moves when other programs compete for the cores.
+    server: Server | None = None
 
 
 def run_wrk(load: Load, seconds: float) -> dict:
@@ -114,6 +137,7 @@ def run_wrk(load: Load, seconds: float) -> dict:
         load.url,
     ]
     env = {**os.environ, **load.env}
+    cpu_before = load.server.worker_cpu() if load.server else 0.0
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=seconds + 60
     )
@@ -122,4 +146,7 @@ def run_wrk(load: Load, seconds: float) -> dict:
         raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
     result = json.loads(lines[-1])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    if load.server:
+        cpu = load.server.worker_cpu() - cpu_before
+        result["cpu_us"] = cpu * 1e6 / max(1, result["requests"])
     return result
