@@ -20,7 +20,7 @@ from bench.load import ROOT, Load, Server, http_status, run_wrk
 
 DEFAULT_DATABASE_URL = "postgres://root@127.0.0.1:5432/revocable_jwt_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
-GROUPS = ("auth", "refresh", "login", "revoked", "flush")
+GROUPS = ("micro", "auth", "refresh", "login", "revoked", "flush")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -108,6 +108,16 @@ def log(message: str) -> None:
 
 
 # Groups ------------------------------------------------------------------------
+
+
+def micro_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """In-process CPU per authenticate() call of each class."""
+    from bench import micro
+
+    result = micro.run(ctx["user"], args.rounds)
+    for name, cost in result.items():
+        log(f"  {name}: {cost['cpu_us']:.1f} us CPU, {cost['wall_us']:.1f} us wall")
+    return result
 
 
 def auth_group(ctx: dict, args: argparse.Namespace) -> dict:
@@ -254,6 +264,7 @@ def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
 
 
 GROUP_FUNCTIONS = {
+    "micro": micro_group,
     "auth": auth_group,
     "refresh": refresh_group,
     "login": login_group,

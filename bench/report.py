@@ -174,6 +174,26 @@ def _auth(result: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _micro(result: dict) -> list[str]:
+    labels = {**LABELS, "ours_cache_read": "of which: the revocation cache read (MGET)"}
+    lines = [
+        "## Cost of authenticate() in one process",
+        "",
+        "CPU and wall time per call, measured in the benchmark process itself "
+        "(`bench/micro.py`, warm cache, interleaved rounds): the classes' own "
+        "cost, without the load test's noise.",
+        "",
+        "| case | CPU µs per call | wall µs per call |",
+        "|---|---:|---:|",
+    ]
+    for case, cost in result.items():
+        lines.append(
+            f"| {labels.get(case, case)} | {cost['cpu_us']:.1f} | "
+            f"{cost['wall_us']:.1f} |"
+        )
+    return [*lines, ""]
+
+
 def _refresh(result: dict) -> list[str]:
     labels = {
         "ours": "this project: rotation + reuse detection",
@@ -253,6 +273,7 @@ def _flush(result: dict) -> list[str]:
 
 
 SECTIONS = {
+    "micro": _micro,
     "auth": _auth,
     "refresh": _refresh,
     "login": _login,
