@@ -38,6 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", default="BENCHMARKS.md")
     parser.add_argument("--plot", default="docs/bench.png")
     parser.add_argument("--json", default="", help="also dump raw results here")
+    parser.add_argument(
+        "--from-json", default="", help="only rewrite the report from a --json dump"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.duration, args.warmup = 2, 2, 1
@@ -291,6 +294,12 @@ def servers_for(args: argparse.Namespace) -> dict[str, Server]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_json:
+        from bench import report
+
+        saved = json.loads(Path(args.from_json).read_text())
+        report.write(saved["results"], saved["machine"], args)
+        return 0
     prepare_environment()
     log("database: create and migrate")
     database_create()

@@ -55,7 +55,7 @@ def machine_facts(args: argparse.Namespace, servers: dict[str, str]) -> dict:
         "python": platform.python_version(),
         "wrk": (wrk.stdout or wrk.stderr).splitlines()[0].split(" Copyright")[0],
         "versions": {**versions, **servers},
-        "command": "python -m bench " + shlex.join(sys.argv[1:]),
+        "command": "bench/run.sh " + shlex.join(sys.argv[1:]),
         "workers": args.workers,
         "rounds": args.rounds,
         "duration": args.duration,
@@ -107,6 +107,9 @@ def write(results: dict, machine: dict, args: argparse.Namespace) -> None:
         if group in results:
             lines += render(results[group])
     lines += _targets(results)
+    notes = ROOT / "bench" / "notes.md"
+    if notes.exists():
+        lines += ["## Notes", "", notes.read_text().strip(), ""]
     (ROOT / args.output).write_text("\n".join(lines) + "\n")
     plot(results, ROOT / args.plot)
 
