@@ -194,12 +194,6 @@ class KeyRingBackend:
             payload = hmac_fast_decode(token, key)
             if payload is not None:
                 return payload
-        return self.decode_with_pyjwt(token, key, verify=verify, verify_exp=verify_exp)
-
-    def decode_with_pyjwt(
-        self, token: str | bytes, key: SigningKey, *, verify: bool, verify_exp: bool
-    ) -> dict[str, Any]:
-        """Verify *token* with *key* through PyJWT (every case the fast path leaves)."""
         try:
             return _jwt.decode(
                 token,
@@ -237,6 +231,7 @@ _PLAIN_HEADER = frozenset({"alg", "typ", "kid"})
 _HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 _STRING_CLAIMS = ("iss", "aud", "jti", "sub")
 _TIME_CLAIMS = ("exp", "iat", "nbf")
+_LAST_DATE = 253402300799  # 9999-12-31T23:59:59Z: later dates are left to PyJWT
 
 
 def hmac_fast_decode(token: str | bytes, key: SigningKey) -> dict[str, Any] | None:
@@ -269,7 +264,10 @@ def _claims_plainly_valid(claims: dict[str, Any]) -> bool:
         return False
     if not all(type(claims[name]) is str for name in _STRING_CLAIMS):
         return False
-    if not all(type(claims[name]) is int for name in _TIME_CLAIMS):
+    if not all(
+        type(claims[name]) is int and 0 <= claims[name] <= _LAST_DATE
+        for name in _TIME_CLAIMS
+    ):
         return False
     now, leeway = time.time(), app_settings.LEEWAY.total_seconds()
     return (
