@@ -249,7 +249,10 @@ def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
     idle = run_wrk(load, args.duration)
     started = time.monotonic()
     flush = subprocess.Popen(
-        [sys.executable, "manage.py", "flushexpiredtokens"], cwd=ROOT, env=os.environ
+        [sys.executable, "manage.py", "flushexpiredtokens"],
+        cwd=ROOT,
+        env=os.environ,
+        stdout=subprocess.DEVNULL,
     )
     during = []
     while flush.poll() is None and len(during) < 30:
