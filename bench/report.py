@@ -160,6 +160,9 @@ def _table(rounds: dict[str, list], base: str | None, labels: dict) -> list[str]
                 f" {cpu_ratio(rounds, case, base):.2f}× |"
             )
         rows.append(row)
+    failed = sum(summary(runs)["errors"] for runs in rounds.values())
+    if failed:
+        rows += ["", f"**{failed} requests failed: these numbers are not valid.**"]
     return rows
 
 
