@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.load import ROOT, Load, Server, http_status, run_wrk
 
-DEFAULT_DATABASE_URL = "postgres://root@127.0.0.1:5432/revocable_jwt_bench"
+DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/revocable_jwt_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 GROUPS = ("micro", "auth", "refresh", "login", "revoked", "flush")
 
