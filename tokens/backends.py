@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -235,6 +239,10 @@ class KeyRingBackend:
         revoke-a-token page inspects them); the signature is always checked.
         """
         key = self.select_key(token)
+        if verify and verify_exp and key.is_symmetric:
+            payload = hmac_fast_decode(token, key)
+            if payload is not None:
+                return payload
         try:
             return _jwt.decode(
                 token,
@@ -256,3 +264,66 @@ class KeyRingBackend:
 
 
 token_backend = KeyRingBackend()
+
+
+# Fast path for HMAC tokens ---------------------------------------------------
+# PyJWT re-parses the header, checks the token's alphabet one character at a
+# time in Python and re-prepares the key on every call: most of the cost of an
+# authenticated request's decode. For the tokens this project mints (an HMAC
+# key, the header fields alg/typ/kid, integer times, a string audience) the
+# checks below are the ones PyJWT makes, done once. Anything else returns None
+# and is left to PyJWT, so this path accepts only what PyJWT accepts and never
+# refuses anything itself; tests/tokens/test_decode_fast_path.py compares both.
+
+_SEGMENT = re.compile(rb"[A-Za-z0-9_-]+")
+_PLAIN_HEADER = frozenset({"alg", "typ", "kid"})
+_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+_STRING_CLAIMS = ("iss", "aud", "jti", "sub")
+_TIME_CLAIMS = ("exp", "iat", "nbf")
+_LAST_DATE = 253402300799  # 9999-12-31T23:59:59Z: later dates are left to PyJWT
+
+
+def hmac_fast_decode(token: str | bytes, key: SigningKey) -> dict[str, Any] | None:
+    """Return the claims of a plainly valid HMAC token, or None to ask PyJWT."""
+    try:
+        raw = token.encode("ascii") if isinstance(token, str) else token
+        segments = raw.split(b".")
+        if len(segments) != 3 or not all(_SEGMENT.fullmatch(s) for s in segments):
+            return None
+        header_b64, payload_b64, signature_b64 = segments
+        header = _loads_strict(_b64decode(header_b64))
+        if not header.keys() <= _PLAIN_HEADER or header.get("alg") != key.algorithm:
+            return None
+        digest = _HASHES[key.algorithm]
+        expected = hmac.new(key.verifying_key, raw[: -len(signature_b64) - 1], digest)
+        if not hmac.compare_digest(expected.digest(), _b64decode(signature_b64)):
+            return None
+        claims = _loads_strict(_b64decode(payload_b64))
+    except (ValueError, KeyError, binascii.Error, RecursionError, UnicodeError):
+        return None
+    return claims if _claims_plainly_valid(claims) else None
+
+
+def _b64decode(segment: bytes) -> bytes:
+    return base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+
+
+def _claims_plainly_valid(claims: dict[str, Any]) -> bool:
+    if any(claims.get(name) is None for name in REQUIRED_CLAIMS):
+        return False
+    if not all(type(claims[name]) is str for name in _STRING_CLAIMS):
+        return False
+    if not all(
+        type(claims[name]) is int and 0 <= claims[name] <= _LAST_DATE
+        for name in _TIME_CLAIMS
+    ):
+        return False
+    now, leeway = time.time(), app_settings.LEEWAY.total_seconds()
+    return (
+        claims["iss"] == app_settings.ISSUER
+        and claims["aud"] == app_settings.AUDIENCE
+        and claims["exp"] > now - leeway
+        and claims["nbf"] <= now + leeway
+        and claims["iat"] <= now + leeway
+    )
+

@@ -15,6 +15,11 @@ ever being accepted through the cache:
    their epoch.
 3. Any cache error is a miss: the database answers. Nothing is kept in
    per-process memory.
+
+With Django's ``RedisCache`` the read is one ``MGET`` through a client kept
+for the life of the process (a connection handle, not an answer): Django builds
+a new ``redis.Redis`` per call, which costs more than the round trip itself.
+Reads go to the primary, so a replica that lags behind cannot hide a tombstone.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -47,6 +53,13 @@ def _entry_key(session_id: uuid.UUID | str) -> str:
 def get_cache() -> BaseCache | None:
     alias = app_settings.CACHE_ALIAS
     return caches[alias] if alias else None
+
+
+def get_state(cache: BaseCache) -> SessionState:
+    """Return the cached-validity store over *cache*, fastest for its backend."""
+    if isinstance(cache, RedisCache):
+        return RedisSessionState(cache)
+    return SessionState(cache)
 
 
 class SessionUser(SimpleLazyObject):
@@ -93,6 +106,7 @@ class SessionState:
         return found.get(key), found.get(EPOCH_KEY)
 
     def ensure_epoch(self) -> str | None:
+        """Return the cache's epoch, making one if the cache has none."""
         try:
             self.cache.add(EPOCH_KEY, secrets.token_hex(8), timeout=None)
             return self.cache.get(EPOCH_KEY)
@@ -109,12 +123,12 @@ class SessionState:
         entries = {_entry_key(sid): REVOKED for sid in session_ids}
         if not entries:
             return
-        for attempt in range(3):
+        for _attempt in range(3):
             try:
                 self.cache.set_many(entries, timeout=TOMBSTONE_TIMEOUT)
                 return
             except Exception:
-                continue
+                logger.warning("revocation cache write failed; retrying")
         # The database is already revoked: processes that miss the cache refuse
         # the session; a "valid" entry already cached lives at most CACHE_TTL.
         logger.error(
@@ -130,6 +144,34 @@ class SessionState:
             logger.warning("revocation cache unreachable; entries not deleted")
 
 
+class RedisSessionState(SessionState):
+    """The same store, read with one ``MGET`` over a long-lived Redis client."""
+
+    def read(self, session_id: str) -> tuple[Any, str | None]:
+        cache = self.cache
+        keys = [cache.make_key(_entry_key(session_id)), cache.make_key(EPOCH_KEY)]
+        try:
+            entry, epoch = _redis_client(cache).mget(keys)
+            loads = cache._cache._serializer.loads
+            return (
+                None if entry is None else loads(entry),
+                None if epoch is None else loads(epoch),
+            )
+        except Exception:
+            logger.warning("revocation cache unreachable; using the database")
+            return None, None
+
+
+def _redis_client(cache: RedisCache) -> Any:
+    # The client is bound to the cache's own connection pool; Django keeps one
+    # cache object per thread, so this is one client per thread too.
+    client = cache.__dict__.get("_tokens_client")
+    if client is None:
+        client = cache._cache.get_client(write=True)
+        cache.__dict__["_tokens_client"] = client
+    return client
+
+
 def session_user_get(*, session_id: str, user_id: str, now: datetime | None = None):
     """
     Return the user of an access token's session, or None if the session is not
@@ -138,7 +180,7 @@ def session_user_get(*, session_id: str, user_id: str, now: datetime | None = No
     cache = get_cache()
     if cache is None:
         return _session_user_from_db(session_id, user_id, now)
-    state = SessionState(cache)
+    state = get_state(cache)
     entry, epoch = state.read(session_id)
     if entry == REVOKED:
         return None
@@ -188,11 +230,11 @@ def sessions_mark_revoked(session_ids: Iterable[uuid.UUID | str]) -> None:
     """Write tombstones for revoked sessions (call after the revocation commits)."""
     cache = get_cache()
     if cache is not None:
-        SessionState(cache).mark_revoked(list(session_ids))
+        get_state(cache).mark_revoked(list(session_ids))
 
 
 def sessions_forget(session_ids: Iterable[uuid.UUID | str]) -> None:
     """Drop cached answers so the database is asked again."""
     cache = get_cache()
     if cache is not None:
-        SessionState(cache).forget(list(session_ids))
+        get_state(cache).forget(list(session_ids))

@@ -1,0 +1,1 @@
+"""Load benchmarks of the authentication classes: ``python -m bench``."""

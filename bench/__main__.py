@@ -1,0 +1,344 @@
+"""
+Run the benchmark end to end: ``python -m bench [--quick]`` (or bench/run.sh).
+
+Creates the database, migrates, serves the project with gunicorn, loads it
+with wrk in interleaved rounds, and writes BENCHMARKS.md and docs/bench.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.load import ROOT, Load, Server, http_status, run_wrk
+
+DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/revocable_jwt_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+GROUPS = ("micro", "auth", "refresh", "login", "revoked", "flush")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short runs, small tables")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10, help="seconds per run")
+    parser.add_argument("--warmup", type=float, default=5, help="seconds per case")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--port", type=int, default=20800, help="first of 3 ports")
+    parser.add_argument("--groups", default=",".join(GROUPS))
+    parser.add_argument("--revoked", default="10000,1000000", help="table sizes")
+    parser.add_argument("--flush-rows", type=int, default=1_000_000)
+    parser.add_argument("--output", default="BENCHMARKS.md")
+    parser.add_argument("--plot", default="docs/bench.png")
+    parser.add_argument("--json", default="", help="also dump raw results here")
+    parser.add_argument(
+        "--from-json", default="", help="only rewrite the report from a --json dump"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.duration, args.warmup = 2, 2, 1
+        args.revoked, args.flush_rows = "1000,20000", 20000
+    args.groups = [g for g in args.groups.split(",") if g]
+    args.revoked = [int(n) for n in args.revoked.split(",")]
+    return args
+
+
+def prepare_environment() -> None:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+
+def database_create() -> None:
+    """Create the database named by DATABASE_URL if it does not exist."""
+    import environ
+    import psycopg
+
+    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    params = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
+        if not found:
+            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
+
+
+def manage(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *command], cwd=ROOT, check=True, env=os.environ
+    )
+
+
+# Rounds ------------------------------------------------------------------------
+
+Case = Callable[[], Load]
+
+
+def run_rounds(cases: dict[str, Case], args: argparse.Namespace) -> dict[str, list]:
+    """Warm every case up, then run them interleaved: A B C ... A B C ..."""
+    for name, make_load in cases.items():
+        log(f"  warm-up {name}")
+        run_wrk(make_load(), args.warmup)
+    results: dict[str, list] = {name: [] for name in cases}
+    for round_no in range(args.rounds):
+        for name, make_load in cases.items():
+            result = run_wrk(make_load(), args.duration)
+            log(
+                f"  round {round_no + 1} {name}: {result['rps']:.0f} req/s, "
+                f"p99 {result['p99_us'] / 1000:.1f} ms, "
+                f"{result.get('cpu_us', 0):.0f} us CPU/req, "
+                f"{result['status_errors']} non-2xx"
+            )
+            results[name].append(result)
+    return results
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# Groups ------------------------------------------------------------------------
+
+
+def micro_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """In-process CPU per authenticate() call of each class."""
+    from bench import micro
+
+    result = micro.run(ctx["user"], args.rounds)
+    for name, cost in result.items():
+        log(f"  {name}: {cost['cpu_us']:.1f} us CPU, {cost['wall_us']:.1f} us wall")
+    return result
+
+
+def auth_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """The same small view behind each authentication class."""
+    from bench import fixtures
+
+    user = ctx["user"]
+    url = ctx["main"].url
+    ours = f"Bearer {fixtures.ours_pair(user).access}"
+    simplejwt = f"Bearer {fixtures.simplejwt_refresh(user).access_token}"
+    headers = {
+        "none": ("/bench/none/", ""),
+        "ours": ("/bench/ours/", ours),
+        "simplejwt": ("/bench/simplejwt/", simplejwt),
+        "stateless": ("/bench/stateless/", simplejwt),
+        "knox": ("/bench/knox/", f"Token {fixtures.knox_token(user)}"),
+        "me": ("/api/accounts/me/", ours),
+        "profile": (f"/api/profiles/{user.pk}/", ours),
+    }
+    cases, skipped = {}, {}
+    for name, (path, auth) in headers.items():
+        status = http_status(url + path, auth)
+        if status != 200:
+            skipped[name] = f"GET {path} answered {status}"
+            continue
+        cases[name] = _fixed(
+            Load(
+                url + path,
+                env={"BENCH_AUTH": auth},
+                connections=args.connections,
+                server=ctx["main"],
+            )
+        )
+    return {"rounds": run_rounds(cases, args), "skipped": skipped}
+
+
+def _fixed(load: Load) -> Case:
+    return lambda: load
+
+
+def refresh_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """Rotation chains: each wrk thread sends the successor it was last given."""
+    from bench import fixtures
+
+    user, chains = ctx["user"], 2 * args.workers
+
+    def ours() -> Load:
+        tokens = [fixtures.ours_pair(user).refresh for _ in range(chains)]
+        return _chains(ctx["main"], "/api/auth/token/refresh/", tokens)
+
+    def simplejwt() -> Load:
+        tokens = [str(fixtures.simplejwt_refresh(user)) for _ in range(chains)]
+        return _chains(ctx["main"], "/bench/simplejwt/refresh/", tokens)
+
+    return {"rounds": run_rounds({"ours": ours, "simplejwt": simplejwt}, args)}
+
+
+def _chains(server: Server, path: str, tokens: list[str]) -> Load:
+    env = {"BENCH_TOKENS": ",".join(tokens)}
+    count = len(tokens)
+    return Load(server.url + path, "post.lua", env, count, count, server)
+
+
+def login_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """Sign-in with the password hashed by Argon2id (OWASP) or PBKDF2 (Django)."""
+    connections = 2 * args.workers
+
+    def login(server: Server, email: str) -> Case:
+        body = json.dumps({"email": email, "password": ctx["password"]})
+        load = Load(
+            server.url + "/api/auth/token/",
+            "post.lua",
+            {"BENCH_BODY": body},
+            connections=connections,
+            server=server,
+        )
+        return _fixed(load)
+
+    cases = {
+        "argon2id": login(ctx["main"], ctx["user"].email),
+        "pbkdf2": login(ctx["pbkdf2"], ctx["pbkdf2_user"].email),
+    }
+    return {"rounds": run_rounds(cases, args)}
+
+
+def revoked_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """The revocation check with many revoked sessions in the table."""
+    from bench import fixtures
+
+    user = ctx["user"]
+    access = f"Bearer {fixtures.ours_pair(user).access}"
+    rounds = {}
+    for size in args.revoked:
+        log(f"  inserting {size} revoked sessions")
+        fixtures.bulk_sessions(user=user, count=size)
+        cases = {
+            f"cache_{size}": _fixed(_auth(ctx["main"], access, args)),
+            f"database_{size}": _fixed(_auth(ctx["nocache"], access, args)),
+        }
+        rounds.update(run_rounds(cases, args))
+    fixtures.bulk_sessions_clear()
+    return {"rounds": rounds, "sizes": args.revoked}
+
+
+def _auth(server: Server, auth: str, args: argparse.Namespace) -> Load:
+    return Load(
+        server.url + "/bench/ours/",
+        env={"BENCH_AUTH": auth},
+        connections=args.connections,
+        server=server,
+    )
+
+
+def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """Authenticated traffic before and while flushexpiredtokens deletes rows."""
+    from bench import fixtures
+
+    command = ROOT / "tokens" / "management" / "commands" / "flushexpiredtokens.py"
+    if not command.exists():
+        return {"skipped": "the flushexpiredtokens command does not exist"}
+    user = ctx["user"]
+    load = _auth(ctx["main"], f"Bearer {fixtures.ours_pair(user).access}", args)
+    log(f"  inserting {args.flush_rows} expired sessions")
+    fixtures.bulk_sessions(user=user, count=args.flush_rows, expired=True)
+    run_wrk(load, args.warmup)
+    idle = run_wrk(load, args.duration)
+    started = time.monotonic()
+    flush = subprocess.Popen(
+        [sys.executable, "manage.py", "flushexpiredtokens"],
+        cwd=ROOT,
+        env=os.environ,
+        stdout=subprocess.DEVNULL,
+    )
+    during = []
+    while flush.poll() is None and len(during) < 30:
+        during.append(run_wrk(load, min(args.duration, 5)))
+    flush.wait()
+    elapsed = time.monotonic() - started
+    fixtures.bulk_sessions_clear()
+    return {
+        "idle": idle,
+        "during": during,
+        "flush_seconds": elapsed,
+        "returncode": flush.returncode,
+        "rows": args.flush_rows,
+    }
+
+
+GROUP_FUNCTIONS = {
+    "micro": micro_group,
+    "auth": auth_group,
+    "refresh": refresh_group,
+    "login": login_group,
+    "revoked": revoked_group,
+    "flush": flush_group,
+}
+
+
+# Main --------------------------------------------------------------------------
+
+
+def servers_for(args: argparse.Namespace) -> dict[str, Server]:
+    servers = {"main": Server("main", args.port, args.workers)}
+    if "login" in args.groups:
+        servers["pbkdf2"] = Server(
+            "pbkdf2", args.port + 1, args.workers, {"BENCH_HASHER": "pbkdf2"}
+        )
+    if "revoked" in args.groups:
+        servers["nocache"] = Server(
+            "nocache", args.port + 2, args.workers, {"BENCH_CACHE": "0"}
+        )
+    return servers
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.from_json:
+        from bench import report
+
+        saved = json.loads(Path(args.from_json).read_text())
+        report.write(saved["results"], saved["machine"], args)
+        return 0
+    prepare_environment()
+    log("database: create and migrate")
+    database_create()
+    manage("migrate", "--noinput", "-v", "0")
+
+    import django
+
+    django.setup()
+    from bench import fixtures, report
+
+    ctx: dict = {
+        "user": fixtures.user_get_or_create("bench@example.com"),
+        "pbkdf2_user": fixtures.user_get_or_create(
+            "bench-pbkdf2@example.com", "pbkdf2"
+        ),
+        "password": fixtures.PASSWORD,
+    }
+    machine = report.machine_facts(args, fixtures.server_versions())
+    servers = servers_for(args)
+    results: dict = {}
+    try:
+        for server in servers.values():
+            server.start()
+        ctx.update(servers)
+        for group in args.groups:
+            log(f"{group}:")
+            results[group] = GROUP_FUNCTIONS[group](ctx, args)
+    finally:
+        for server in servers.values():
+            server.stop()
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine, "results": results}))
+    report.write(results, machine, args)
+    log(f"wrote {args.output} and {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
