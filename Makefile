@@ -50,6 +50,11 @@ format: bootstrap
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
+# The load benchmark (needs PostgreSQL, Redis and wrk): writes BENCHMARKS.md
+# and docs/bench.png. BENCH_ARGS="--quick" for a short run.
+bench: bootstrap
+	PYTHON=$(PY) bench/run.sh $(BENCH_ARGS)
+
 # Refresh the README's screenshots from a run of the browser tests.
 screenshots: bootstrap
 	SCREENSHOT_DIR=docs $(BIN)/pytest -m browser -q

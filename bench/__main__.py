@@ -35,6 +35,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--groups", default=",".join(GROUPS))
     parser.add_argument("--revoked", default="10000,1000000", help="table sizes")
     parser.add_argument("--flush-rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--flush-args",
+        default="--batch-size 2000 --pause 0.1",
+        help="options of flushexpiredtokens in the flush group",
+    )
     parser.add_argument("--output", default="BENCHMARKS.md")
     parser.add_argument("--plot", default="docs/bench.png")
     parser.add_argument("--json", default="", help="also dump raw results here")
@@ -249,7 +254,7 @@ def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
     idle = run_wrk(load, args.duration)
     started = time.monotonic()
     flush = subprocess.Popen(
-        [sys.executable, "manage.py", "flushexpiredtokens"],
+        [sys.executable, "manage.py", "flushexpiredtokens", *args.flush_args.split()],
         cwd=ROOT,
         env=os.environ,
         stdout=subprocess.DEVNULL,
@@ -266,6 +271,7 @@ def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
         "flush_seconds": elapsed,
         "returncode": flush.returncode,
         "rows": args.flush_rows,
+        "command": f"manage.py flushexpiredtokens {args.flush_args}".strip(),
     }
 
 

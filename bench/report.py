@@ -262,7 +262,8 @@ def _flush(result: dict) -> list[str]:
     during = summary(result["during"]) if result["during"] else None
     worst = max((r["max_us"] for r in result["during"]), default=0) / 1000
     lines += [
-        f"{result['rows']:,} expired sessions; the command took "
+        f"{result['rows']:,} expired sessions; "
+        f"`{result.get('command', 'manage.py flushexpiredtokens')}` took "
         f"{result['flush_seconds']:.1f} s (exit {result['returncode']}).",
         "",
         "| phase | req/s | p95 ms | p99 ms |",

@@ -217,6 +217,9 @@ class KeyRingBackend:
 
     def select_key(self, token: str | bytes) -> SigningKey:
         """Return the key named by the token's ``kid``, refusing anything else."""
+        return self._select_key(token)[0]
+
+    def _select_key(self, token: str | bytes) -> tuple[SigningKey, dict[str, Any]]:
         if len(token) > app_settings.MAX_TOKEN_BYTES:
             raise TokenBackendError("Token is too large")
         header = read_header(token)
@@ -227,7 +230,7 @@ class KeyRingBackend:
             raise TokenBackendError("Token signing key is unknown")
         if header.get("alg") != key.algorithm:
             raise TokenBackendError("Token algorithm is not allowed")
-        return key
+        return key, header
 
     def decode(
         self, token: str | bytes, verify: bool = True, *, verify_exp: bool = True
@@ -238,9 +241,9 @@ class KeyRingBackend:
         With ``verify_exp=False`` an expired token is still accepted (the admin's
         revoke-a-token page inspects them); the signature is always checked.
         """
-        key = self.select_key(token)
+        key, header = self._select_key(token)
         if verify and verify_exp and key.is_symmetric:
-            payload = hmac_fast_decode(token, key)
+            payload = hmac_fast_decode(token, key, header)
             if payload is not None:
                 return payload
         try:
@@ -283,15 +286,22 @@ _TIME_CLAIMS = ("exp", "iat", "nbf")
 _LAST_DATE = 253402300799  # 9999-12-31T23:59:59Z: later dates are left to PyJWT
 
 
-def hmac_fast_decode(token: str | bytes, key: SigningKey) -> dict[str, Any] | None:
-    """Return the claims of a plainly valid HMAC token, or None to ask PyJWT."""
+def hmac_fast_decode(
+    token: str | bytes, key: SigningKey, header: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """
+    Return the claims of a plainly valid HMAC token, or None to ask PyJWT.
+
+    *header* is the token's header when the caller has already parsed it.
+    """
     try:
         raw = token.encode("ascii") if isinstance(token, str) else token
         segments = raw.split(b".")
         if len(segments) != 3 or not all(_SEGMENT.fullmatch(s) for s in segments):
             return None
         header_b64, payload_b64, signature_b64 = segments
-        header = _loads_strict(_b64decode(header_b64))
+        if header is None:
+            header = _loads_strict(_b64decode(header_b64))
         if not header.keys() <= _PLAIN_HEADER or header.get("alg") != key.algorithm:
             return None
         digest = _HASHES[key.algorithm]
@@ -326,4 +336,3 @@ def _claims_plainly_valid(claims: dict[str, Any]) -> bool:
         and claims["nbf"] <= now + leeway
         and claims["iat"] <= now + leeway
     )
-

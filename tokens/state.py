@@ -163,11 +163,16 @@ class RedisSessionState(SessionState):
 
 
 def _redis_client(cache: RedisCache) -> Any:
-    # The client is bound to the cache's own connection pool; Django keeps one
-    # cache object per thread, so this is one client per thread too.
+    # The client holds one connection of the cache's own pool (sparing the
+    # pool's bookkeeping on every read); Django keeps one cache object per
+    # thread, so this is one connection per thread. A broken connection is
+    # reconnected by redis-py on the next read.
     client = cache.__dict__.get("_tokens_client")
     if client is None:
-        client = cache._cache.get_client(write=True)
+        pool = cache._cache._get_connection_pool(write=True)
+        client = cache._cache._client(
+            connection_pool=pool, single_connection_client=True
+        )
         cache.__dict__["_tokens_client"] = client
     return client
 

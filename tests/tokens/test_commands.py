@@ -60,9 +60,20 @@ def test_flush_dry_run_deletes_nothing(make_user):
     assert Session.objects.count() == 1
 
 
-def test_flush_rejects_a_zero_batch():
+def test_flush_rejects_a_zero_batch_and_a_negative_pause():
     with pytest.raises(CommandError, match="at least 1"):
         run("flushexpiredtokens", "--batch-size", "0")
+    with pytest.raises(CommandError, match="negative"):
+        run("flushexpiredtokens", "--pause", "-1")
+
+
+def test_flush_pauses_between_batches(make_user):
+    user = make_user()
+    for _ in range(3):
+        age(services.session_create(user=user).session, days=1)
+    output = run("flushexpiredtokens", "--batch-size", "1", "--pause", "0.01")
+    assert "expired sessions: 3 deleted" in output
+    assert Session.objects.count() == 0
 
 
 @pytest.mark.parametrize("by", ["email", "pk"])

@@ -9,9 +9,10 @@ command can run while traffic flows.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,14 +27,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument(
+            "--pause",
+            type=float,
+            default=0.0,
+            help="Seconds to sleep between batches, leaving the database to live "
+            "traffic (default: 0).",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Count what would be deleted."
         )
 
-    def handle(self, *args, batch_size: int, dry_run: bool, **options) -> None:
+    def handle(
+        self, *args, batch_size: int, pause: float, dry_run: bool, **options
+    ) -> None:
         if batch_size < 1:
-            from django.core.management.base import CommandError
-
             raise CommandError("--batch-size must be at least 1")
+        if pause < 0:
+            raise CommandError("--pause cannot be negative")
+        self.pause = pause
         now = timezone.now()
         for label, queryset in self.targets(now).items():
             if dry_run:
@@ -68,6 +79,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 total += self.delete_batch(queryset.model, ids)
             self.stdout.write(f"  {label}: {total} deleted so far")
+            time.sleep(self.pause)
 
     def delete_batch(self, model, ids: list) -> int:
         if model is Session:
