@@ -189,9 +189,20 @@ def session_user_get(*, session_id: str, user_id: str, now: datetime | None = No
     entry, epoch = state.read(session_id)
     if entry == REVOKED:
         return None
-    if entry is not None and epoch is not None and entry[0] == epoch:
+    if _is_valid_entry(entry, epoch):
         return SessionUser(entry[1]) if str(entry[1]) == user_id else None
     return _session_user_from_db_and_cache(state, epoch, session_id, user_id, now)
+
+
+def _is_valid_entry(entry: Any, epoch: str | None) -> bool:
+    # Anything but our own (epoch, user pk) pair of this epoch is a miss: the
+    # database answers, whatever else may sit under the key.
+    return (
+        type(entry) is tuple
+        and len(entry) == 2
+        and epoch is not None
+        and entry[0] == epoch
+    )
 
 
 def _session_user_from_db_and_cache(state, epoch, session_id, user_id, now):

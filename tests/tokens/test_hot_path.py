@@ -150,3 +150,15 @@ def test_user_id_must_match_the_cached_session(
         session_id=str(pair.session.pk), user_id=str(other.pk)
     )
     assert forged is None
+
+
+def test_a_foreign_value_under_the_key_is_a_miss(
+    revocation_cache, pair, authenticate, django_assert_num_queries
+):
+    """Whatever else sits under a session's key, the database decides."""
+    key = state._entry_key(pair.session.pk)
+    for foreign in (42, "valid", ("x",), ["epoch", pair.session.user_id]):
+        revocation_cache.set(key, foreign)
+        with django_assert_num_queries(1):
+            user, _ = authenticate(pair.access)
+        assert user.pk == pair.session.user_id
