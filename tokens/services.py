@@ -98,17 +98,20 @@ def refresh_rotate(
 
 @transaction.atomic
 def _rotate_locked(token: RefreshToken, arrived_at: datetime) -> TokenPair | Session:
-    session = (
-        Session.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .filter(pk=token.session_id)
+    # One query fetches the record with its session and user, and locks the
+    # record and the session for the exchange. Both rows must be locked: after
+    # waiting for a lock, PostgreSQL re-reads only the locked rows, so a record
+    # read without one would still look unused to the requests that lost.
+    record = (
+        RefreshTokenRecord.objects.select_for_update(of=("self", "session"))
+        .select_related("session__user")
+        .filter(jti=token.jti, session_id=token.session_id)
         .first()
     )
-    now = timezone.now()
-    _session_check(session, token["sub"], now)
-    record = RefreshTokenRecord.objects.filter(jti=token.jti, session=session).first()
     if record is None:
         raise SessionInvalid("Refresh token is unknown")
+    session, now = record.session, timezone.now()
+    _session_check(session, token["sub"], now)
     if record.used_at is None:
         return _consume(session, record, now)
     if arrived_at < record.used_at:
@@ -122,11 +125,12 @@ def _rotate_locked(token: RefreshToken, arrived_at: datetime) -> TokenPair | Ses
 
 def _consume(session: Session, record: RefreshTokenRecord, now: datetime) -> TokenPair:
     successor = _record_create(session, now)
-    record.used_at = now
-    record.successor_jti = successor.jti
-    record.save(update_fields=["used_at", "successor_jti"])
+    record.used_at, record.successor_jti = now, successor.jti
+    RefreshTokenRecord.objects.filter(pk=record.pk).update(
+        used_at=now, successor_jti=successor.jti
+    )
     session.last_used_at = now
-    session.save(update_fields=["last_used_at"])
+    Session.objects.filter(pk=session.pk).update(last_used_at=now)
     transaction.on_commit(
         lambda: signals.token_rotated.send(
             sender=Session, session=session, old_jti=record.jti, new_jti=successor.jti
