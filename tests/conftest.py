@@ -19,7 +19,7 @@ _emails = itertools.count(1)
 requires_postgres = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").split(":", 1)[0]
     not in ("postgres", "postgresql"),
-    reason="needs PostgreSQL: set DATABASE_URL=postgres://... (SQLite has no row locks)",
+    reason="needs PostgreSQL (DATABASE_URL=postgres://...): SQLite has no row locks",
 )
 requires_redis = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"),
