@@ -59,8 +59,8 @@ class Command(BaseCommand):
         # never outlive the session (see AccessToken.for_session).
         grace = timedelta(seconds=60)
         return {
-            "refresh tokens": RefreshTokenRecord.objects.filter(
-                expires_at__lte=now - grace, session__revoked_at__isnull=True
+            "refresh tokens": RefreshTokenRecord.objects.expired(now - grace).filter(
+                session__revoked_at__isnull=True
             ),
             "expired sessions": Session.objects.unrevoked().filter(
                 expires_at__lte=now - grace
