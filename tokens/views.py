@@ -15,6 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPES
 from rest_framework_simplejwt.exceptions import (
@@ -60,7 +61,7 @@ ERRORS = {
 
 def client_ip(request: Request) -> str | None:
     """The client address as DRF's throttles see it (honours NUM_PROXIES)."""
-    ident = LoginIPThrottle().get_ident(request)
+    ident = BaseThrottle().get_ident(request)
     try:
         return str(ipaddress.ip_address(ident.strip()))
     except ValueError:
