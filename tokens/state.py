@@ -75,8 +75,7 @@ class SessionUser(SimpleLazyObject):
     is_active = True
 
     def __init__(self, pk: Any) -> None:
-        model = get_user_model()
-        super().__init__(lambda: model._default_manager.get(pk=pk))
+        super().__init__(lambda: get_user_model()._default_manager.get(pk=pk))
         self.__dict__["_user_pk"] = pk
 
     @property
