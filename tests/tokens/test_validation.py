@@ -20,7 +20,7 @@ from django.core.checks import run_checks
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
 from tests.tokens.craft import SESSIONS, b64, claims_of, hs_header, sign_hs256
-from tokens.backends import KeyRingBackend
+from tokens.backends import REQUIRED_CLAIMS, KeyRingBackend
 
 REFRESH = "/api/auth/token/refresh/"
 VERIFY = "/api/auth/token/verify/"
@@ -78,20 +78,7 @@ def _shift(name: str, seconds: int) -> Callable[[dict], None]:
 
 CLAIM_CASES = {
     # Required claims.
-    **{
-        f"missing {name}": _without(name)
-        for name in (
-            "exp",
-            "iat",
-            "nbf",
-            "iss",
-            "aud",
-            "jti",
-            "sub",
-            "sid",
-            "token_type",
-        )
-    },
+    **{f"missing {name}": _without(name) for name in REQUIRED_CLAIMS},
     # Time claims: typed, bounded, and checked with at most the leeway (10 s).
     "expired beyond leeway": _shift("exp", -60),
     "nbf in the future": _shift("nbf", 120),
