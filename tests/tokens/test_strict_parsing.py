@@ -137,7 +137,7 @@ def test_untyped_tokens_are_accepted_inside_the_rollout_window(
     }
     assert bearer(api_client, untyped(claims_of(pair["access"]))) == HTTPStatus.OK
     response = api_client.post(
-        REFRESH, {"refresh": untyped(claims_of(pair["refresh"]))}
+        REFRESH, {"refresh": untyped(claims_of(pair["refresh"]))}, format="json"
     )
     assert response.status_code == HTTPStatus.OK
 
@@ -152,6 +152,6 @@ def test_untyped_tokens_are_refused_after_the_rollout_window(
     token = untyped(claims_of(pair["access"]))
     assert bearer(api_client, token) == HTTPStatus.UNAUTHORIZED
     response = api_client.post(
-        REFRESH, {"refresh": untyped(claims_of(pair["refresh"]))}
+        REFRESH, {"refresh": untyped(claims_of(pair["refresh"]))}, format="json"
     )
     assert response.status_code == HTTPStatus.UNAUTHORIZED
