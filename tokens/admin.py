@@ -12,7 +12,6 @@ a site on the stock ``auth.User`` calls ``register_user_admin()``.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -47,8 +46,7 @@ from tokens.devices import describe_user_agent
 from tokens.exceptions import SessionInvalid
 from tokens.forms import RevocationForm, TokenPasteForm
 from tokens.models import RefreshTokenRecord, RevocationReason, Session, SessionStatus
-
-security_log = logging.getLogger("tokens.security")
+from tokens.security import security_event
 
 REVOKE_PERMISSION = "revoke_session"
 
@@ -99,9 +97,13 @@ def parse_uuid(term: str) -> uuid.UUID | None:
 
 def log_note(*, request: HttpRequest, event: str, note: str, **ids: Any) -> None:
     """Write the staff member's reason to the security log (never a token)."""
-    security_log.info(
+    security_event(
+        event,
         "staff revocation",
-        extra={"event": event, "staff_id": str(request.user.pk), "note": note, **ids},
+        request=request,
+        actor=request.user.pk,
+        note=note,
+        **ids,
     )
 
 
