@@ -159,10 +159,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    # Sign-in: login_ip counts every attempt of a client (a ceiling against
+    # spraying); the two account scopes count failed attempts only. See
+    # SECURITY.md, "Throttling", for the numbers and why.
     "DEFAULT_THROTTLE_RATES": {
-        "login_ip": env.str("THROTTLE_LOGIN_IP", default="20/min"),
-        "login_account_ip": env.str("THROTTLE_LOGIN_ACCOUNT_IP", default="5/min"),
-        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="20/min"),
+        "login_ip": env.str("THROTTLE_LOGIN_IP", default="120/min"),
+        "login_account_ip": env.str("THROTTLE_LOGIN_ACCOUNT_IP", default="10/hour"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="50/hour"),
         "refresh_ip": env.str("THROTTLE_REFRESH_IP", default="120/min"),
         "register_ip": env.str("THROTTLE_REGISTER_IP", default="10/hour"),
         "password_reset_ip": env.str("THROTTLE_RESET_IP", default="10/hour"),
@@ -197,6 +200,8 @@ TOKENS = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "LEEWAY": timedelta(seconds=10),
     "CACHE_ALIAS": "default" if REDIS_URL else None,
+    # Per-account throttle buckets use sign-in's own rule for addresses.
+    "ACCOUNT_NORMALIZER": "accounts.emails.normalize_email",
     "REFRESH_COOKIE": env.bool("JWT_REFRESH_COOKIE", default=False),
     # Plain http://127.0.0.1 in development could not carry a Secure cookie.
     "REFRESH_COOKIE_SECURE": env.bool("JWT_REFRESH_COOKIE_SECURE", default=not DEBUG),

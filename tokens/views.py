@@ -49,6 +49,7 @@ from tokens.throttles import (
     LoginAccountThrottle,
     LoginIPThrottle,
     RefreshIPThrottle,
+    failed_login_record,
 )
 from tokens.tokens import RefreshToken, UntypedToken
 
@@ -134,6 +135,7 @@ class TokenObtainView(TokenAPIView):
         user = authenticate(request, **data)
         if user is None or not getattr(user, "is_active", True):
             services.login_failed(request=request)
+            failed_login_record(request=request)
             raise AuthenticationFailed(
                 _("No active account found with the given credentials"),
                 code="no_active_account",
