@@ -10,6 +10,7 @@ class TokensConfig(AppConfig):
 
     def ready(self) -> None:
         from tokens import checks, receivers  # noqa: F401  (registers checks, signals)
+        from tokens import checks_keys  # noqa: F401  (key material, --deploy only)
 
         try:
             import drf_spectacular  # noqa: F401
