@@ -113,7 +113,7 @@ class ConsoleFormatter(logging.Formatter):
             return line
         extra = set(vars(record)) - _STANDARD_ATTRIBUTES - set(FIELDS)
         names = [*FIELDS, *sorted(extra)]
-        pairs = (f"{n}={getattr(record, n)}" for n in names if n != "event")
+        pairs = (f"{n}={getattr(record, n, None)}" for n in names if n != "event")
         shown = " ".join(p for p in pairs if not p.endswith("=None"))
         return f"{line} [{record.event}] {shown}".rstrip()
 
