@@ -200,6 +200,24 @@ class _StrictPyJWT(jwt.PyJWT):
 _jwt = _StrictPyJWT()
 
 
+def _final_characters(unused_bits: int) -> frozenset[int]:
+    mask = (1 << unused_bits) - 1
+    return frozenset(c for i, c in enumerate(_B64URL_ALPHABET) if not i & mask)
+
+
+# By length modulo 4: the characters a segment may end with (RFC 4648 §3.5:
+# the bits a final character carries beyond the data must be zero).
+_FINAL_CHARACTERS = {2: _final_characters(4), 3: _final_characters(2)}
+_TOKEN_SHAPE = re.compile(rb"([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)")
+
+
+def _canonical_length_and_end(segment: bytes) -> bool:
+    remainder = len(segment) % 4
+    if remainder == 1:  # never the length of a base64 encoding
+        return False
+    return not remainder or segment[-1] in _FINAL_CHARACTERS[remainder]
+
+
 def is_canonical_base64url(segment: bytes) -> bool:
     """
     Return whether *segment* is the one base64url spelling of its bytes.
@@ -210,24 +228,19 @@ def is_canonical_base64url(segment: bytes) -> bool:
     character is canonical, ``Zm9w`` decodes to the same bytes with one
     character changed, and is refused.
     """
-    if not _STRICT_SEGMENT.fullmatch(segment):
-        return False
-    unused_bits = {0: 0, 2: 4, 3: 2}.get(len(segment) % 4)
-    if unused_bits is None:  # a remainder of one character is never valid
-        return False
-    if not unused_bits:
-        return True
-    return _B64URL_ALPHABET.index(segment[-1:]) & ((1 << unused_bits) - 1) == 0
+    return bool(_STRICT_SEGMENT.fullmatch(segment)) and _canonical_length_and_end(
+        segment
+    )
 
 
-def split_token(token: str | bytes) -> list[bytes]:
+def split_token(token: str | bytes) -> tuple[bytes, ...]:
     """Return the three segments of a compact JWS; TokenBackendError if malformed."""
     if isinstance(token, str):
         token = token.encode("ascii", "replace")
-    segments = token.split(b".")
-    if len(segments) != 3 or not all(map(is_canonical_base64url, segments)):
+    shape = _TOKEN_SHAPE.fullmatch(token)
+    if shape is None or not all(map(_canonical_length_and_end, shape.groups())):
         raise TokenBackendError("Token is malformed")
-    return segments
+    return shape.groups()
 
 
 def read_header(token: str | bytes) -> dict[str, Any]:
