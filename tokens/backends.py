@@ -27,7 +27,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -309,7 +309,8 @@ def check_token_type(header: dict[str, Any], payload: dict[str, Any]) -> None:
     expected = TOKEN_TYPES.get(token_type) if isinstance(token_type, str) else None
     if "typ" not in header:
         until = app_settings.UNTYPED_TOKENS_UNTIL
-        if expected and until is not None and time.time() < until.timestamp():
+        # Anything but a datetime (a typo, a string) closes the window.
+        if expected and isinstance(until, datetime) and time.time() < until.timestamp():
             return
         raise TokenBackendError("Token has no type")
     if expected is None or _media_type(header["typ"]) != expected:

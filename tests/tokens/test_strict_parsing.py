@@ -143,7 +143,9 @@ def test_untyped_tokens_are_accepted_inside_the_rollout_window(
 
 
 @pytest.mark.parametrize(
-    "until", [None, datetime(2020, 1, 1, tzinfo=UTC)], ids=["none", "past"]
+    "until",
+    [None, datetime(2020, 1, 1, tzinfo=UTC), "2099-01-01"],
+    ids=["none", "past", "not a datetime"],
 )
 def test_untyped_tokens_are_refused_after_the_rollout_window(
     api_client, pair, settings, until
