@@ -1,7 +1,8 @@
 """
 README's production recipe serves its static files: DEBUG=0, collectstatic,
-gunicorn. The admin's styles and the demo page's script are answered with 200,
-under their hashed names, compressed when the client accepts it.
+gunicorn. The admin's styles, the demo page's script and the docs page's
+Swagger UI are answered with 200, under their hashed names, compressed when
+the client accepts it.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def production_server(tmp_path_factory):
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_ACCESSLOG": "",
+        "API_DOCS": "1",
     }
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         subprocess.run(
@@ -119,3 +121,16 @@ def test_static_files_are_served_compressed(production_server):
     script = linked(page, r'src="(/static/demo/demo\.[0-9a-f]{12}\.js)"')
     _, headers, _ = get(production_server + script, **{"Accept-Encoding": "gzip"})
     assert headers.get("Content-Encoding") == "gzip"
+
+
+def test_the_docs_page_is_served_with_its_own_swagger_ui(production_server):
+    """With API_DOCS=1, /api/docs/ and every file it loads come from the site."""
+    status, headers, page = get(f"{production_server}/api/docs/")
+    assert status == 200
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    sources = re.findall(rb'(?:src|href)="([^"]+)"', page)
+    assert len(sources) >= 4
+    for source in sources:
+        assert source.startswith(b"/"), source  # no other origin
+        status, _, _ = get(production_server + source.decode().replace("&amp;", "&"))
+        assert status == 200, source
