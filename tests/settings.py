@@ -26,7 +26,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The suite renders templates without running collectstatic: plain names.
 STORAGES = {
     **STORAGES,  # noqa: F405
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
