@@ -252,3 +252,16 @@ def cache_keys(server: RedisServer) -> list[str]:
 def _forget_cache_connections():
     yield
     cache.close()
+
+
+@pytest.mark.parametrize("error", ["ConnectionError", "TimeoutError"])
+def test_a_cache_error_that_reaches_the_edge_is_a_503(error):
+    """The last line: any redis-py error a view lets through is a 503, never 500."""
+    import redis.exceptions
+
+    from config.exceptions import exception_handler
+
+    response = exception_handler(getattr(redis.exceptions, error)(), {})
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Retry-After"] == "5"
+    assert "detail" in response.data
