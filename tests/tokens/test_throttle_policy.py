@@ -177,3 +177,30 @@ def test_the_readme_walkthrough_runs_without_a_429(settings, api_client, user):
             "/api/auth/logout/", {"refresh": refreshed.json()["refresh"]}, format="json"
         )
         assert logout.status_code == HTTPStatus.NO_CONTENT
+
+
+def test_display_name_changes_are_not_password_checks(rates, api_client, user, login):
+    """PATCH me/ without a password verifies nothing, so it is not counted."""
+    rates(login_account="2/min")
+    access = login(user)["access"]
+    for n in range(4):
+        response = api_client.patch(
+            "/api/accounts/me/",
+            {"display_name": f"Name {n}"},
+            format="json",
+            HTTP_AUTHORIZATION=f"Bearer {access}",
+        )
+        assert response.status_code == HTTPStatus.OK
+    guess = {"email": "new@example.com", "current_password": "guess guess"}
+    for _ in range(2):
+        response = api_client.patch(
+            "/api/accounts/me/",
+            guess,
+            format="json",
+            HTTP_AUTHORIZATION=f"Bearer {access}",
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+    response = api_client.patch(
+        "/api/accounts/me/", guess, format="json", HTTP_AUTHORIZATION=f"Bearer {access}"
+    )
+    assert_throttled(response)
