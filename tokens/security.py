@@ -56,7 +56,7 @@ def client_ip(request: Any) -> str | None:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = value.hex if isinstance(value, uuid.UUID) else str(value)
+    text = str(value)
     return REDACTED if _JWT_SHAPE.search(text) else text
 
 
@@ -85,20 +85,21 @@ def security_event(
     """
     Write security event *event* with *message* and its fields.
 
-    The client address is *ip*, or else resolved from *request*. UUIDs are
-    written as hex for ``jti`` and in their canonical form elsewhere, as the
-    API shows them.
+    The client address is *ip*, or else resolved from *request*. A ``jti`` is
+    written as the token carries it (32 hex digits), other UUIDs in their
+    canonical form, as the API shows them.
     """
     if ip is None and request is not None:
         ip = client_ip(request)
     record = {
         "event": event,
-        "sid": None if sid is None else str(sid),
+        "sid": _text(sid),
         "user_id": _text(user_id),
         "ip": ip,
         "actor": _text(actor),
         "reason": _text(reason),
-        "jti": _text(jti),
+        # As the token carries it: 32 hex digits.
+        "jti": jti.hex if isinstance(jti, uuid.UUID) else _text(jti),
     }
     record.update({name: _clean(value) for name, value in fields.items()})
     logger.log(level, message, extra=record)
