@@ -42,7 +42,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache as default_cache
@@ -54,6 +54,10 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from tokens.app_settings import app_settings
 from tokens.security import security_event
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 SHARED_CACHE_RETRY = 5.0  # seconds between attempts at a failing cache
 # Counters of the per-process fallback; enough for every client of an outage,
@@ -140,27 +144,27 @@ class ScopedThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         ident = self.get_subject(request)
         if ident is None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
-    def get_subject(self, request) -> str | None:
+    def get_subject(self, request: Request) -> str | None:
         return self.get_ident(request)
 
     def get_shared_cache(self) -> BaseCache:
         """Return the cache shared by every process (DRF's: the default cache)."""
         return default_cache
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         self.cache = FailoverCache(self.get_shared_cache(), scope=self.scope)
         allowed = super().allow_request(request, view)
         if not allowed:
             self.throttled(request)
         return allowed
 
-    def throttled(self, request) -> None:
+    def throttled(self, request: Request) -> None:
         """Log a refusal as a security event: the scope and client, no account."""
         security_event(
             "throttled",
@@ -204,7 +208,7 @@ def account_canonical(value: str) -> str:
     return value.strip().casefold()
 
 
-def account_key(request) -> str | None:
+def account_key(request: Request) -> str | None:
     """A digest of the account named in the body, so no email lands in the cache."""
     data = request.data if isinstance(request.data, dict) else {}
     value = data.get(get_user_model().USERNAME_FIELD) or data.get("email")
@@ -216,12 +220,12 @@ def account_key(request) -> str | None:
 
 
 class AccountScopedThrottle(ScopedThrottle):
-    def get_subject(self, request) -> str | None:
+    def get_subject(self, request: Request) -> str | None:
         return account_key(request)
 
 
 class AccountClientScopedThrottle(ScopedThrottle):
-    def get_subject(self, request) -> str | None:
+    def get_subject(self, request: Request) -> str | None:
         account = account_key(request)
         return f"{account}:{self.get_ident(request)}" if account else None
 
@@ -239,7 +243,7 @@ class FailureCountingMixin:
         self.request_pending.append(self)
         return True
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         self.request_pending = getattr(request, FAILURES_ATTRIBUTE, None) or []
         setattr(request, FAILURES_ATTRIBUTE, self.request_pending)
         return super().allow_request(request, view)
