@@ -41,7 +41,24 @@ class SessionStatus(models.TextChoices):
     REVOKED = "revoked", _("revoked")
 
 
+class RefreshTokenStatus(models.TextChoices):
+    """The states of a refresh token, heaviest first: see ``get_status``."""
+
+    REVOKED = "revoked", _("revoked")
+    USED = "used", _("used")
+    EXPIRED = "expired", _("expired")
+    ACTIVE = "active", _("active")
+
+
 class SessionQuerySet(models.QuerySet):
+    def with_status(self, status: str, now: datetime | None = None) -> SessionQuerySet:
+        """Sessions whose ``get_status`` is *status* (a ``SessionStatus``)."""
+        if status == SessionStatus.REVOKED:
+            return self.revoked()
+        if status == SessionStatus.EXPIRED:
+            return self.expired(now)
+        return self.active(now)
+
     def revoked(self) -> SessionQuerySet:
         return self.filter(revoked_at__isnull=False)
 
@@ -132,7 +149,23 @@ class Session(models.Model):
 
 class RefreshTokenRecordQuerySet(models.QuerySet):
     def expired(self, now: datetime | None = None) -> RefreshTokenRecordQuerySet:
+        """Records past their expiry, whatever their status: what cleanup deletes."""
         return self.filter(expires_at__lte=now or timezone.now())
+
+    def with_status(
+        self, status: str, now: datetime | None = None
+    ) -> RefreshTokenRecordQuerySet:
+        """Records whose ``get_status`` is *status* (a ``RefreshTokenStatus``)."""
+        now = now or timezone.now()
+        unrevoked = Q(session__revoked_at__isnull=True)
+        unused = unrevoked & Q(used_at__isnull=True)
+        conditions = {
+            RefreshTokenStatus.REVOKED: Q(session__revoked_at__isnull=False),
+            RefreshTokenStatus.USED: unrevoked & Q(used_at__isnull=False),
+            RefreshTokenStatus.EXPIRED: unused & Q(expires_at__lte=now),
+            RefreshTokenStatus.ACTIVE: unused & Q(expires_at__gt=now),
+        }
+        return self.filter(conditions[RefreshTokenStatus(status)])
 
 
 class RefreshTokenRecordManager(
@@ -172,13 +205,13 @@ class RefreshTokenRecord(models.Model):
     def __str__(self) -> str:
         return str(self.jti)
 
-    def get_status(self, now: datetime | None = None) -> str:
-        """``revoked``, ``used``, ``expired`` or ``active``, in that order of weight."""
+    def get_status(self, now: datetime | None = None) -> RefreshTokenStatus:
+        """Return the heaviest status that applies: revoked, used, expired, active."""
         now = now or timezone.now()
         if self.session.revoked_at is not None:
-            return "revoked"
+            return RefreshTokenStatus.REVOKED
         if self.used_at is not None:
-            return "used"
+            return RefreshTokenStatus.USED
         if now >= self.expires_at:
-            return "expired"
-        return "active"
+            return RefreshTokenStatus.EXPIRED
+        return RefreshTokenStatus.ACTIVE

@@ -1,0 +1,178 @@
+"""Building blocks shared by the session, refresh-token and user admins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from tokens.devices import describe_user_agent
+from tokens.models import Session, SessionStatus
+
+
+def admin_url(site: admin.AdminSite, model: Any, view: str, *args: Any) -> str | None:
+    """Return the URL of *model*'s admin *view* on *site*, or None if it has none."""
+    opts = model._meta
+    try:
+        return reverse(
+            f"{site.name}:{opts.app_label}_{opts.model_name}_{view}",
+            args=[quote(arg) for arg in args],
+        )
+    except NoReverseMatch:
+        return None
+
+
+# Columns -------------------------------------------------------------------
+
+
+def short_datetime(value: datetime | None) -> str:
+    """Format *value* compactly in the current time zone, for list columns."""
+    if value is None:
+        return "–"
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def truncated(text: str, length: int) -> SafeString:
+    """Return *text* cut to *length* characters, whole in a ``title`` tooltip."""
+    return format_html(
+        '<span title="{}">{}</span>', text, Truncator(text).chars(length)
+    )
+
+
+def short_id(value: Any) -> SafeString:
+    """Return the first block of a UUID, the whole UUID in a tooltip."""
+    text = str(value)
+    return format_html('<span title="{}">{}</span>', text, text[:8])
+
+
+def session_status_label(session: Session) -> str:
+    """Return "active", "expired" or "revoked: <reason>" for *session*."""
+    status = session.get_status()
+    if status == SessionStatus.REVOKED:
+        reason = session.get_revoked_reason_display()
+        return str(_("revoked: %(reason)s") % {"reason": reason})
+    return str(SessionStatus(status).label)
+
+
+def session_device(session: Session) -> str:
+    """Return the session's browser and system, as people name them."""
+    return describe_user_agent(session.user_agent)
+
+
+# Behaviour -----------------------------------------------------------------
+
+
+class ViewOnlyMixin:
+    """Staff look; services change. Nothing is added, edited or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LimitedInlineFormSet(BaseInlineFormSet):
+    """Show only the newest ``limit`` related rows: a chain can be long."""
+
+    limit = 20
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        if not queryset.query.is_sliced:
+            self._queryset = queryset[: self.limit]
+        return self._queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """
+    Filter by a model's status vocabulary: ``statuses`` (a ``TextChoices``)
+    names the values and the queryset's ``with_status()`` selects them, so the
+    filter, ``get_status()`` and the API never spell a status differently.
+    """
+
+    title = _("status")
+    parameter_name = "status"
+    statuses: ClassVar[type[models.TextChoices]]
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(self.statuses.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value not in self.statuses.values:
+            return queryset
+        return queryset.with_status(value)  # type: ignore[attr-defined]
+
+
+def parse_uuid(term: str) -> uuid.UUID | None:
+    """Return *term* as a UUID (with or without dashes), or None."""
+    term = term.strip()
+    if not 32 <= len(term) <= 38:
+        return None
+    try:
+        return uuid.UUID(term)
+    except ValueError:
+        return None
+
+
+def user_search_fields(prefix: str) -> list[str]:
+    """Return lookups for the user model's login and email fields under *prefix*."""
+    model = get_user_model()
+    names = dict.fromkeys([model.USERNAME_FIELD, model.get_email_field_name()])
+    fields = []
+    for name in names:
+        try:
+            model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        fields.append(f"{prefix}__{name}")
+    return fields
+
+
+class UUIDSearchMixin:
+    """
+    Search the user's login/email fields, and identifiers when the term is a UUID.
+
+    UUID fields are not in ``search_fields``: ``icontains`` on them is slow and a
+    non-UUID term must not reach a UUID lookup. ``get_uuid_q`` matches exactly,
+    and only when the term parses.
+    """
+
+    user_path = "user"
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        return user_search_fields(self.user_path)
+
+    def get_uuid_q(self, value: uuid.UUID) -> Q:
+        return Q(pk=value)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        found, may_have_duplicates = super().get_search_results(  # type: ignore[misc]
+            request, queryset, search_term
+        )
+        value = parse_uuid(search_term)
+        if value is not None:
+            found = found | queryset.filter(self.get_uuid_q(value))
+        return found, may_have_duplicates
