@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from tokens.app_settings import app_settings
 from tokens.devices import describe_user_agent
 from tokens.models import Session
 
 PASSWORD_MAX_LENGTH = 4096
-TOKEN_MAX_LENGTH = 8192
 
 
 class TokenField(serializers.CharField):
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("max_length", TOKEN_MAX_LENGTH)
+    """A token in a request body, no longer than ``MAX_TOKEN_BYTES``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Read on each serializer instance: DRF re-creates declared fields
+        # from their arguments for every serializer, so settings stay lazy.
+        kwargs.setdefault("max_length", app_settings.MAX_TOKEN_BYTES)
         kwargs.setdefault("trim_whitespace", True)
         super().__init__(**kwargs)
 
