@@ -42,12 +42,12 @@ class SessionStatus(models.TextChoices):
 
 
 class RefreshTokenStatus(models.TextChoices):
-    """The states of a refresh token, heaviest first: see ``get_status``."""
+    """The states of a refresh token (``get_status`` says which one weighs most)."""
 
-    REVOKED = "revoked", _("revoked")
+    ACTIVE = "active", _("active")
     USED = "used", _("used")
     EXPIRED = "expired", _("expired")
-    ACTIVE = "active", _("active")
+    REVOKED = "revoked", _("revoked")
 
 
 class SessionQuerySet(models.QuerySet):

@@ -61,6 +61,11 @@ def short_id(value: Any) -> SafeString:
     return format_html('<span title="{}">{}</span>', text, text[:8])
 
 
+def user_label(user: Any) -> SafeString:
+    """Return the user as the list shows it: cut, whole in a tooltip."""
+    return truncated(str(user), 30)
+
+
 def session_status_label(session: Session) -> str:
     """Return "active", "expired" or "revoked: <reason>" for *session*."""
     status = session.get_status()

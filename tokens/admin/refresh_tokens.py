@@ -19,6 +19,7 @@ from tokens.admin.base import (
     admin_url,
     short_datetime,
     short_id,
+    user_label,
 )
 from tokens.models import RefreshTokenRecord, RefreshTokenStatus, Session
 
@@ -93,8 +94,8 @@ class RefreshTokenRecordAdmin(
         return format_html('<a href="{}" title="{}">{}</a>', url, label, label[:8])
 
     @admin.display(description=_("user"))
-    def user(self, record: RefreshTokenRecord) -> str:
-        return str(record.session.user)
+    def user(self, record: RefreshTokenRecord) -> SafeString:
+        return user_label(record.session.user)
 
     @admin.display(description=_("issued"), ordering="issued_at")
     def issued(self, record: RefreshTokenRecord) -> str:

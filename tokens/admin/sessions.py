@@ -32,6 +32,7 @@ from tokens.admin.base import (
     short_datetime,
     short_id,
     truncated,
+    user_label,
 )
 from tokens.admin.refresh_tokens import RefreshTokenInline
 from tokens.admin.revocation import (
@@ -66,7 +67,7 @@ class SessionAdmin(
     # names and reasons are cut, whole in their tooltips.
     list_display = (
         "short_id",
-        "user",
+        "user_name",
         "status",
         "device",
         "ip_address",
@@ -111,13 +112,17 @@ class SessionAdmin(
     def short_id(self, session: Session) -> SafeString:
         return short_id(session.pk)
 
+    @admin.display(description=_("user"), ordering="user")
+    def user_name(self, session: Session) -> SafeString:
+        return user_label(session.user)
+
     @admin.display(description=_("device"))
     def device(self, session: Session) -> SafeString:
         return truncated(session_device(session), 28)
 
     @admin.display(description=_("status"))
-    def status(self, session: Session) -> SafeString:
-        return truncated(session_status_label(session), 24)
+    def status(self, session: Session) -> str:
+        return session_status_label(session)
 
     @admin.display(description=_("last used"), ordering="last_used_at")
     def last_used(self, session: Session) -> str:
