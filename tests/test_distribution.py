@@ -207,6 +207,7 @@ def test_wheel_holds_the_app_and_its_data_only(wheel):
     packaged = {name.split("/", 1)[0] for name in names if "dist-info" not in name}
     assert packaged == {"tokens"}
     assert "tokens/migrations/0001_initial.py" in names
+    assert "tokens/py.typed" in names  # PEP 561: its type hints are public
     data_files = [
         path.relative_to(REPO).as_posix()
         for path in (REPO / "tokens").rglob("*")

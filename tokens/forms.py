@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core import validators
@@ -51,7 +51,7 @@ class TokenPasteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The limit is a setting, read per form so that a change applies.
-        field = self.fields["token"]
+        field = cast(forms.CharField, self.fields["token"])
         field.max_length = app_settings.MAX_TOKEN_BYTES
         field.validators.append(validators.MaxLengthValidator(field.max_length))
         field.widget.attrs["maxlength"] = str(field.max_length)

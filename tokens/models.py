@@ -50,7 +50,7 @@ class RefreshTokenStatus(models.TextChoices):
     REVOKED = "revoked", _("revoked")
 
 
-class SessionQuerySet(models.QuerySet):
+class SessionQuerySet(models.QuerySet["Session"]):
     def with_status(self, status: str, now: datetime | None = None) -> SessionQuerySet:
         """Sessions whose ``get_status`` is *status* (a ``SessionStatus``)."""
         if status == SessionStatus.REVOKED:
@@ -80,7 +80,11 @@ class SessionQuerySet(models.QuerySet):
         return self.unrevoked().filter(expires_at__gt=now, last_used_at__gt=idle_cutoff)
 
 
-class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
+# Bound to a name so that type checkers can follow the generated class.
+_SessionManagerBase = models.Manager.from_queryset(SessionQuerySet)
+
+
+class SessionManager(_SessionManagerBase["Session"]):
     use_in_migrations = True
 
 
@@ -147,7 +151,7 @@ class Session(models.Model):
         return self.get_status(now) == SessionStatus.ACTIVE
 
 
-class RefreshTokenRecordQuerySet(models.QuerySet):
+class RefreshTokenRecordQuerySet(models.QuerySet["RefreshTokenRecord"]):
     def expired(self, now: datetime | None = None) -> RefreshTokenRecordQuerySet:
         """Records past their expiry, whatever their status: what cleanup deletes."""
         return self.filter(expires_at__lte=now or timezone.now())
@@ -168,9 +172,12 @@ class RefreshTokenRecordQuerySet(models.QuerySet):
         return self.filter(conditions[RefreshTokenStatus(status)])
 
 
-class RefreshTokenRecordManager(
-    models.Manager.from_queryset(RefreshTokenRecordQuerySet)
-):
+_RefreshTokenRecordManagerBase = models.Manager.from_queryset(
+    RefreshTokenRecordQuerySet
+)
+
+
+class RefreshTokenRecordManager(_RefreshTokenRecordManagerBase["RefreshTokenRecord"]):
     use_in_migrations = True
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import admin
 from django.contrib.admin.utils import quote
@@ -24,6 +24,27 @@ from django.utils.translation import gettext_lazy as _
 
 from tokens.devices import describe_user_agent
 from tokens.models import Session, SessionStatus
+
+
+class _RuntimeClass:
+    """Stand for a class that django-stubs makes generic and Django does not:
+    ``Alias[Model]`` gives the class itself at run time."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def __getitem__(self, params: object) -> type:
+        return self.cls
+
+
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin
+    TabularInline = admin.TabularInline
+    InlineFormSet = BaseInlineFormSet
+else:
+    ModelAdmin = _RuntimeClass(admin.ModelAdmin)
+    TabularInline = _RuntimeClass(admin.TabularInline)
+    InlineFormSet = _RuntimeClass(BaseInlineFormSet)
 
 
 def admin_url(site: admin.AdminSite, model: Any, view: str, *args: Any) -> str | None:
@@ -96,7 +117,7 @@ class ViewOnlyMixin:
         return False
 
 
-class LimitedInlineFormSet(BaseInlineFormSet):
+class LimitedInlineFormSet(InlineFormSet[Any, Any, Any]):
     """Show only the newest ``limit`` related rows: a chain can be long."""
 
     limit = 20
@@ -126,7 +147,9 @@ class StatusFilter(admin.SimpleListFilter):
         value = self.value()
         if value not in self.statuses.values:
             return queryset
-        return queryset.with_status(value)  # type: ignore[attr-defined]
+        # A queryset of the model the filter is for, which has with_status().
+        selected: QuerySet[Any] = queryset.with_status(value)  # type: ignore[attr-defined]
+        return selected
 
 
 def parse_uuid(term: str) -> uuid.UUID | None:

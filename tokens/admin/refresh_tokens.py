@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tokens.admin.base import (
     LimitedInlineFormSet,
+    ModelAdmin,
     StatusFilter,
+    TabularInline,
     UUIDSearchMixin,
     ViewOnlyMixin,
     admin_url,
@@ -38,7 +40,11 @@ class RefreshTokenStatusMixin:
         return str(record.get_status().label)
 
 
-class RefreshTokenInline(RefreshTokenStatusMixin, ViewOnlyMixin, admin.TabularInline):
+class RefreshTokenInline(
+    RefreshTokenStatusMixin,
+    ViewOnlyMixin,
+    TabularInline[RefreshTokenRecord, Session],
+):
     """A session's refresh-token chain: issued, used, and what replaced each."""
 
     model = RefreshTokenRecord
@@ -56,7 +62,10 @@ class RefreshTokenInline(RefreshTokenStatusMixin, ViewOnlyMixin, admin.TabularIn
 
 @admin.register(RefreshTokenRecord)
 class RefreshTokenRecordAdmin(
-    RefreshTokenStatusMixin, UUIDSearchMixin, ViewOnlyMixin, admin.ModelAdmin
+    RefreshTokenStatusMixin,
+    UUIDSearchMixin,
+    ViewOnlyMixin,
+    ModelAdmin[RefreshTokenRecord],
 ):
     """The blacklist, as records: a token is dead once used or its session revoked."""
 

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -23,6 +24,9 @@ from tokens.forms import RevocationForm
 from tokens.models import Session
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    # What the mixin expects of the model admin it is mixed into.
     _Base = admin.ModelAdmin[Any]
 else:
     _Base = object
@@ -81,7 +85,7 @@ class RevocationConfirmation:
         model_admin: admin.ModelAdmin[Any],
         request: HttpRequest,
         *,
-        title: str,
+        title: StrOrPromise,
         hidden: dict[str, Any] | None = None,
         cancel_url: str | None = None,
     ) -> None:
@@ -144,10 +148,10 @@ class RevocationAdminMixin(_Base):
         request: HttpRequest,
         object_id: str,
         *,
-        title: str,
+        title: StrOrPromise,
         revoke: Callable[[Any, str], object],
         context: Callable[[Any], dict[str, Any]],
-        refusal: Callable[[Any], str | None] = lambda obj: None,
+        refusal: Callable[[Any], StrOrPromise | None] = lambda obj: None,
     ) -> HttpResponse:
         """
         Confirm, then *revoke* the object *object_id* with the staff's note and
@@ -156,8 +160,14 @@ class RevocationAdminMixin(_Base):
         self.check_revoke_permission(request)
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        change_url = admin_url(self.admin_site, obj, "change", obj.pk)
+            # Django's own answer for a missing object: a message and a redirect.
+            missing: HttpResponse = self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request, self.opts, object_id
+            )
+            return missing
+        change_url = admin_url(self.admin_site, obj, "change", obj.pk) or reverse(
+            f"{self.admin_site.name}:index"
+        )
         refused = refusal(obj)
         if refused:
             self.message_user(request, refused, messages.WARNING)

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from tokens import services
 from tokens.admin.base import (
+    ModelAdmin,
     StatusFilter,
     UUIDSearchMixin,
     ViewOnlyMixin,
@@ -60,7 +61,7 @@ class SessionStatusFilter(StatusFilter):
 
 @admin.register(Session)
 class SessionAdmin(
-    RevokeTokenPageMixin, UUIDSearchMixin, ViewOnlyMixin, admin.ModelAdmin
+    RevokeTokenPageMixin, UUIDSearchMixin, ViewOnlyMixin, ModelAdmin[Session]
 ):
     # Seven narrow columns fit a 1280 px screen beside the filters: the
     # creation date is on the session's page and in the filters, long device

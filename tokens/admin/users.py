@@ -9,7 +9,8 @@ user's sessions, the "Revoke all sessions of selected users" action and a
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.admin import helpers
@@ -28,6 +29,7 @@ from django.utils.translation import ngettext
 from tokens import services
 from tokens.admin.base import (
     LimitedInlineFormSet,
+    TabularInline,
     ViewOnlyMixin,
     admin_url,
     session_device,
@@ -45,9 +47,13 @@ from tokens.models import RevocationReason, Session
 
 class RecentSessionsFormSet(LimitedInlineFormSet):
     limit = 20
+    # Set per request by SessionInline.get_formset, for the inline's buttons.
+    can_revoke: bool = False
+    revoke_url: str | None = None
+    sessions_url: str | None = None
 
 
-class SessionInline(ViewOnlyMixin, admin.TabularInline):
+class SessionInline(ViewOnlyMixin, TabularInline[Session, Any]):
     """A user's sessions, newest first, read-only, for any user model."""
 
     model = Session
@@ -70,8 +76,12 @@ class SessionInline(ViewOnlyMixin, admin.TabularInline):
     def status(self, session: Session) -> str:
         return session_status_label(session)
 
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
+    def get_formset(
+        self, request: HttpRequest, obj: Any = None, **kwargs: Any
+    ) -> type[RecentSessionsFormSet]:
+        formset = cast(
+            type[RecentSessionsFormSet], super().get_formset(request, obj, **kwargs)
+        )
         formset.can_revoke = can_revoke(request.user)
         formset.revoke_url = formset.sessions_url = None
         if obj is not None:
@@ -133,7 +143,7 @@ class SessionRevocationUserAdminMixin(RevocationAdminMixin):
         change: bool = False,
         form_url: str = "",
         obj: Any = None,
-    ) -> TemplateResponse:
+    ) -> HttpResponse:
         """Put "Revoke all sessions" in the object tools, above a long page."""
         response = super().render_change_form(
             request, context, add, change, form_url, obj
@@ -141,13 +151,16 @@ class SessionRevocationUserAdminMixin(RevocationAdminMixin):
         if obj is None or add or not self.has_revoke_permission(request):
             return response
         url = admin_url(self.admin_site, obj, "revoke_sessions", obj.pk)
-        if url is None or response.context_data is None:
+        if (
+            url is None
+            or not isinstance(response, TemplateResponse)
+            or response.context_data is None
+        ):
             return response
         # Extend whatever template the user admin renders, whichever it is.
-        names = response.template_name
-        base = get_template(names) if isinstance(names, str) else select_template(names)
         response.context_data.update(
-            revoke_sessions_url=url, user_change_form_template=base
+            revoke_sessions_url=url,
+            user_change_form_template=resolve_template(response.template_name),
         )
         response.template_name = self.change_form_tools_template
         return response
@@ -214,6 +227,15 @@ class SessionRevocationUserAdminMixin(RevocationAdminMixin):
             log_note(request=request, event="admin_user_sessions_revoked", note=note,
                      user_id=str(user.pk), count=count)  # fmt: skip
         return sum(count for _user, count in results)
+
+
+def resolve_template(name: str | Sequence[str] | Any) -> Any:
+    """Return the template a TemplateResponse would render for *name*."""
+    if isinstance(name, str):
+        return get_template(name)
+    if isinstance(name, Sequence):
+        return select_template(name)
+    return name
 
 
 def register_user_admin(
