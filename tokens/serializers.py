@@ -25,37 +25,37 @@ class TokenField(serializers.CharField):
         super().__init__(**kwargs)
 
 
-class TokenObtainSerializer(serializers.Serializer):
+class TokenObtainSerializer(serializers.Serializer[Any]):
     """Credentials: the user model's USERNAME_FIELD (``email`` here) and password."""
 
     password = serializers.CharField(
         max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, write_only=True
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.username_field = get_user_model().USERNAME_FIELD
         self.fields[self.username_field] = serializers.CharField(max_length=254)
 
 
-class TokenPairSerializer(serializers.Serializer):
+class TokenPairSerializer(serializers.Serializer[Any]):
     access = serializers.CharField()
     refresh = serializers.CharField(
         required=False, help_text="Absent in cookie mode: the cookie carries it."
     )
 
 
-class TokenRefreshSerializer(serializers.Serializer):
+class TokenRefreshSerializer(serializers.Serializer[Any]):
     refresh = TokenField(
         required=False, help_text="Required unless the refresh cookie is used."
     )
 
 
-class TokenVerifySerializer(serializers.Serializer):
+class TokenVerifySerializer(serializers.Serializer[Any]):
     token = TokenField()
 
 
-class LogoutSerializer(serializers.Serializer):
+class LogoutSerializer(serializers.Serializer[Any]):
     refresh = TokenField(
         required=False,
         help_text="The session's refresh token; else the cookie, else the "
@@ -63,7 +63,7 @@ class LogoutSerializer(serializers.Serializer):
     )
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(serializers.ModelSerializer[Session]):
     device = serializers.SerializerMethodField()
     current = serializers.SerializerMethodField()
 
@@ -88,5 +88,5 @@ class SessionSerializer(serializers.ModelSerializer):
         return str(session.pk) == self.context.get("current_session_id")
 
 
-class RevokedCountSerializer(serializers.Serializer):
+class RevokedCountSerializer(serializers.Serializer[Any]):
     revoked = serializers.IntegerField()
