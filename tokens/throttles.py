@@ -22,10 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 security_log = logging.getLogger("tokens.security")
 
@@ -38,22 +43,22 @@ class ScopedThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         ident = self.get_subject(request)
         if ident is None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
-    def get_subject(self, request) -> str | None:
+    def get_subject(self, request: Request) -> str | None:
         return self.get_ident(request)
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         allowed = super().allow_request(request, view)
         if not allowed:
             self.throttled(request)
         return allowed
 
-    def throttled(self, request) -> None:
+    def throttled(self, request: Request) -> None:
         """Log a refusal as a security event: the scope and client, no account."""
         security_log.warning(
             "request throttled",
@@ -66,7 +71,7 @@ class ScopedThrottle(SimpleRateThrottle):
         )
 
 
-def account_key(request) -> str | None:
+def account_key(request: Request) -> str | None:
     """A digest of the account named in the body, so no email lands in the cache."""
     data = request.data if isinstance(request.data, dict) else {}
     value = data.get(get_user_model().USERNAME_FIELD) or data.get("email")
@@ -78,12 +83,12 @@ def account_key(request) -> str | None:
 
 
 class AccountScopedThrottle(ScopedThrottle):
-    def get_subject(self, request) -> str | None:
+    def get_subject(self, request: Request) -> str | None:
         return account_key(request)
 
 
 class AccountClientScopedThrottle(ScopedThrottle):
-    def get_subject(self, request) -> str | None:
+    def get_subject(self, request: Request) -> str | None:
         account = account_key(request)
         return f"{account}:{self.get_ident(request)}" if account else None
 

@@ -90,7 +90,7 @@ def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
 class TokenAPIView(APIView):
     """Base of the unauthenticated token endpoints: 401s keep their status."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[Any]] = []
     permission_classes = [AllowAny]
 
     def get_authenticate_header(self, request: Request) -> str:
@@ -252,7 +252,7 @@ class SessionDetailView(APIView):
     @extend_schema(
         responses={204: None, 404: OpenApiResponse(description="Not yours."), **ERRORS}
     )
-    def delete(self, request: Request, session_id) -> Response:
+    def delete(self, request: Request, session_id: str) -> Response:
         session = Session.objects.filter(pk=session_id, user_id=request.user.pk).first()
         if session is None:
             raise SessionNotFound()
@@ -282,7 +282,7 @@ class SessionRevokeOthersView(APIView):
 class CSRFCookieView(APIView):
     """Set the ``csrftoken`` cookie that cookie-mode refresh and logout require."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[Any]] = []
     permission_classes = [AllowAny]
 
     @extend_schema(
