@@ -195,19 +195,17 @@ def test_lists_fit_a_laptop_screen(
     page.set_viewport_size(LAPTOP)
     admin_login(page, staff.email, PASSWORD)
 
-    page.goto("/admin/tokens/session/")
-    page.wait_for_selector("#result_list")
-    page.screenshot(path=str(screenshot_dir / "admin-sessions-1280.png"))
-    assert_nothing_clipped(page)
-    headers = page.locator("#result_list thead th").all_inner_texts()
-    assert {"LAST USED", "EXPIRES"} <= {h.strip().upper() for h in headers}
-
-    page.goto("/admin/tokens/refreshtokenrecord/")
-    page.wait_for_selector("#result_list")
-    page.screenshot(path=str(screenshot_dir / "admin-refresh-tokens-1280.png"))
-    assert_nothing_clipped(page)
-    headers = page.locator("#result_list thead th").all_inner_texts()
-    assert {"USED", "STATUS"} <= {h.strip().upper() for h in headers}
+    lists = {
+        "session": ("admin-sessions-1280.png", {"LAST USED", "EXPIRES"}),
+        "refreshtokenrecord": ("admin-refresh-tokens-1280.png", {"USED", "STATUS"}),
+    }
+    for model, (picture, columns) in lists.items():
+        page.goto(f"/admin/tokens/{model}/")
+        page.wait_for_selector("#result_list")
+        page.screenshot(path=str(screenshot_dir / picture))
+        assert_nothing_clipped(page)
+        headers = page.locator("#result_list thead th").all_inner_texts()
+        assert columns <= {h.strip().upper() for h in headers}
 
 
 def test_session_page_shows_why_and_who(page, staff, make_user, screenshot_dir):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,6 +39,8 @@ class _RuntimeClass:
 
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     ModelAdmin = admin.ModelAdmin
     TabularInline = admin.TabularInline
     InlineFormSet = BaseInlineFormSet
@@ -62,6 +65,23 @@ def admin_url(site: admin.AdminSite, model: Any, view: str, *args: Any) -> str |
 # Columns -------------------------------------------------------------------
 
 
+def column(
+    render: Callable[[Any], Any],
+    description: StrOrPromise,
+    ordering: str | None = None,
+) -> Callable[[Any, Any], Any]:
+    """
+    Return a list column (or read-only field) for a model admin's class body:
+    ``last_used = column(lambda s: short_datetime(s.last_used_at), _("last used"))``.
+    """
+
+    @admin.display(description=description, ordering=ordering)
+    def show(model_admin: Any, obj: Any) -> Any:
+        return render(obj)
+
+    return show
+
+
 def short_datetime(value: datetime | None) -> str:
     """Format *value* compactly in the current time zone, for list columns."""
     if value is None:
@@ -76,7 +96,7 @@ def truncated(text: str, length: int) -> SafeString:
     )
 
 
-def short_id(value: Any) -> SafeString:
+def uuid_prefix(value: Any) -> SafeString:
     """Return the first block of a UUID, the whole UUID in a tooltip."""
     text = str(value)
     return format_html('<span title="{}">{}</span>', text, text[:8])

@@ -19,9 +19,10 @@ from tokens.admin.base import (
     UUIDSearchMixin,
     ViewOnlyMixin,
     admin_url,
+    column,
     short_datetime,
-    short_id,
     user_label,
+    uuid_prefix,
 )
 from tokens.models import RefreshTokenRecord, RefreshTokenStatus, Session
 
@@ -35,9 +36,7 @@ class RefreshTokenFormSet(LimitedInlineFormSet):
 
 
 class RefreshTokenStatusMixin:
-    @admin.display(description=_("status"))
-    def status(self, record: RefreshTokenRecord) -> str:
-        return str(record.get_status().label)
+    status = column(lambda r: str(r.get_status().label), _("status"))
 
 
 class RefreshTokenInline(
@@ -90,9 +89,7 @@ class RefreshTokenRecordAdmin(
     def get_uuid_q(self, value: uuid.UUID) -> Q:
         return Q(pk=value) | Q(session_id=value)
 
-    @admin.display(description=_("JTI"), ordering="jti")
-    def short_jti(self, record: RefreshTokenRecord) -> SafeString:
-        return short_id(record.jti)
+    short_jti = column(lambda r: uuid_prefix(r.jti), _("JTI"), "jti")
 
     @admin.display(description=_("session"), ordering="session")
     def session_link(self, record: RefreshTokenRecord) -> SafeString | str:
@@ -102,18 +99,7 @@ class RefreshTokenRecordAdmin(
             return label
         return format_html('<a href="{}" title="{}">{}</a>', url, label, label[:8])
 
-    @admin.display(description=_("user"))
-    def user(self, record: RefreshTokenRecord) -> SafeString:
-        return user_label(record.session.user)
-
-    @admin.display(description=_("issued"), ordering="issued_at")
-    def issued(self, record: RefreshTokenRecord) -> str:
-        return short_datetime(record.issued_at)
-
-    @admin.display(description=_("expires"), ordering="expires_at")
-    def expires(self, record: RefreshTokenRecord) -> str:
-        return short_datetime(record.expires_at)
-
-    @admin.display(description=_("used"), ordering="used_at")
-    def used(self, record: RefreshTokenRecord) -> str:
-        return short_datetime(record.used_at)
+    user = column(lambda r: user_label(r.session.user), _("user"))
+    issued = column(lambda r: short_datetime(r.issued_at), _("issued"), "issued_at")
+    expires = column(lambda r: short_datetime(r.expires_at), _("expires"), "expires_at")
+    used = column(lambda r: short_datetime(r.used_at), _("used"), "used_at")

@@ -15,13 +15,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tokens.admin.base import admin_url, session_device, session_status_label
 from tokens.forms import RevocationForm
-from tokens.models import Session
+from tokens.models import RevocationReason, Session
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -138,6 +138,13 @@ class RevocationAdminMixin(_Base):
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return can_revoke(request.user)
 
+    def admin_path(
+        self, route: str, view: Callable[..., HttpResponse], suffix: str
+    ) -> URLPattern:
+        """Route *view* behind ``admin_view``, named ``<app>_<model>_<suffix>``."""
+        name = f"{self.opts.app_label}_{self.opts.model_name}_{suffix}"
+        return path(route, self.admin_site.admin_view(view), name=name)
+
     def check_revoke_permission(self, request: HttpRequest) -> None:
         request.current_app = self.admin_site.name
         if not self.has_revoke_permission(request):
@@ -184,18 +191,26 @@ class RevocationAdminMixin(_Base):
         self,
         request: HttpRequest,
         targets: Iterable[Target],
+        service: Callable[..., int | bool],
+        target_arg: str,
         *,
-        revoke: Callable[[Target], int],
         change_message: Callable[[int], str | None],
     ) -> list[tuple[Target, int]]:
         """
-        Call *revoke* on each target (it returns how many sessions it revoked),
-        record *change_message* in the target's admin history when it gives one,
-        tell staff the total, and return each target with its count.
+        Revoke each target as staff through *service* (called with the target as
+        *target_arg*; it returns how many sessions it revoked), record
+        *change_message* in the target's admin history when it gives one, tell
+        staff the total, and return each target with its count.
         """
         results = []
         for target in targets:
-            count = revoke(target)
+            count = int(
+                service(
+                    **{target_arg: target},
+                    reason=RevocationReason.ADMIN,
+                    by=request.user,
+                )
+            )
             message = change_message(count)
             if message:
                 self.log_change(request, target, message)

@@ -14,10 +14,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -28,12 +27,13 @@ from tokens.admin.base import (
     UUIDSearchMixin,
     ViewOnlyMixin,
     admin_url,
+    column,
     session_device,
     session_status_label,
     short_datetime,
-    short_id,
     truncated,
     user_label,
+    uuid_prefix,
 )
 from tokens.admin.refresh_tokens import RefreshTokenInline
 from tokens.admin.revocation import (
@@ -109,34 +109,18 @@ class SessionAdmin(
 
     # Columns and fields ----------------------------------------------------
 
-    @admin.display(description=_("session"), ordering="id")
-    def short_id(self, session: Session) -> SafeString:
-        return short_id(session.pk)
-
-    @admin.display(description=_("user"), ordering="user")
-    def user_name(self, session: Session) -> SafeString:
-        return user_label(session.user)
-
-    @admin.display(description=_("device"))
-    def device(self, session: Session) -> SafeString:
-        return truncated(session_device(session), 28)
-
-    @admin.display(description=_("status"))
-    def status(self, session: Session) -> str:
-        return session_status_label(session)
-
-    @admin.display(description=_("last used"), ordering="last_used_at")
-    def last_used(self, session: Session) -> str:
-        return short_datetime(session.last_used_at)
-
-    @admin.display(description=_("expires"), ordering="expires_at")
-    def expires(self, session: Session) -> str:
-        return short_datetime(session.expires_at)
-
-    @admin.display(description=_("idle expiry"))
-    def idle_expires_at(self, session: Session) -> str:
-        value = timezone.localtime(session.idle_expires_at)
-        return date_format(value, "DATETIME_FORMAT")
+    short_id = column(lambda s: uuid_prefix(s.pk), _("session"), "id")
+    user_name = column(lambda s: user_label(s.user), _("user"), "user")
+    device = column(lambda s: truncated(session_device(s), 28), _("device"))
+    status = column(session_status_label, _("status"))
+    last_used = column(
+        lambda s: short_datetime(s.last_used_at), _("last used"), "last_used_at"
+    )
+    expires = column(lambda s: short_datetime(s.expires_at), _("expires"), "expires_at")
+    idle_expires_at = column(
+        lambda s: date_format(timezone.localtime(s.idle_expires_at), "DATETIME_FORMAT"),
+        _("idle expiry"),
+    )
 
     @admin.display(description=_("staff note"))
     def staff_note(self, session: Session) -> str:
@@ -170,18 +154,9 @@ class SessionAdmin(
     # Pages -----------------------------------------------------------------
 
     def get_urls(self) -> list[URLPattern]:
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path(
-                "revoke-token/",
-                self.admin_site.admin_view(self.revoke_token_view),
-                name=f"{prefix}_revoke_token",
-            ),
-            path(
-                "<path:object_id>/revoke/",
-                self.admin_site.admin_view(self.revoke_view),
-                name=f"{prefix}_revoke",
-            ),
+            self.admin_path("revoke-token/", self.revoke_token_view, "revoke_token"),
+            self.admin_path("<path:object_id>/revoke/", self.revoke_view, "revoke"),
             *super().get_urls(),
         ]
 
@@ -259,16 +234,11 @@ class SessionAdmin(
         self, request: HttpRequest, sessions: list[Session], note: str
     ) -> int:
         """Revoke *sessions* as staff with *note*; log each; return how many."""
+        message = staff_note_message(note)
         results = self.revoke_each(
-            request,
-            sessions,
-            revoke=lambda session: int(
-                services.session_revoke(
-                    session=session, reason=RevocationReason.ADMIN, by=request.user
-                )
-            ),
-            change_message=lambda count: staff_note_message(note) if count else None,
-        )
+            request, sessions, services.session_revoke, "session",
+            change_message=lambda count: message if count else None,
+        )  # fmt: skip
         revoked = [str(session.pk) for session, count in results if count]
         log_note(request=request, event="admin_sessions_revoked", note=note,
                  sids=revoked)  # fmt: skip

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import get_template, select_template
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -32,6 +32,7 @@ from tokens.admin.base import (
     TabularInline,
     ViewOnlyMixin,
     admin_url,
+    column,
     session_device,
     session_status_label,
 )
@@ -42,7 +43,7 @@ from tokens.admin.revocation import (
     log_note,
     session_rows,
 )
-from tokens.models import RevocationReason, Session
+from tokens.models import Session
 
 
 class RecentSessionsFormSet(LimitedInlineFormSet):
@@ -68,13 +69,8 @@ class SessionInline(ViewOnlyMixin, TabularInline[Session, Any]):
     template = "admin/tokens/session_inline.html"
     verbose_name_plural = _("sessions (newest first)")
 
-    @admin.display(description=_("device"))
-    def device(self, session: Session) -> str:
-        return session_device(session)
-
-    @admin.display(description=_("status"))
-    def status(self, session: Session) -> str:
-        return session_status_label(session)
+    device = column(session_device, _("device"))
+    status = column(session_status_label, _("status"))
 
     def get_formset(
         self, request: HttpRequest, obj: Any = None, **kwargs: Any
@@ -125,12 +121,11 @@ class SessionRevocationUserAdminMixin(RevocationAdminMixin):
         return actions
 
     def get_urls(self) -> list[URLPattern]:
-        name = f"{self.opts.app_label}_{self.opts.model_name}_revoke_sessions"
         return [
-            path(
+            self.admin_path(
                 "<path:object_id>/revoke-sessions/",
-                self.admin_site.admin_view(self.revoke_sessions_view),
-                name=name,
+                self.revoke_sessions_view,
+                "revoke_sessions",
             ),
             *super().get_urls(),
         ]
@@ -212,17 +207,11 @@ class SessionRevocationUserAdminMixin(RevocationAdminMixin):
         self, request: HttpRequest, users: list[Any], note: str
     ) -> int:
         """Revoke every session of *users* as staff with *note*; return how many."""
+        message = _("Revoked all sessions (%(count)d). Reason: %(note)s")
         results = self.revoke_each(
-            request,
-            users,
-            revoke=lambda user: services.user_sessions_revoke(
-                user=user, reason=RevocationReason.ADMIN, by=request.user
-            ),
-            change_message=lambda count: (
-                _("Revoked all sessions (%(count)d). Reason: %(note)s")
-                % {"count": count, "note": note}
-            ),
-        )
+            request, users, services.user_sessions_revoke, "user",
+            change_message=lambda count: message % {"count": count, "note": note},
+        )  # fmt: skip
         for user, count in results:
             log_note(request=request, event="admin_user_sessions_revoked", note=note,
                      user_id=str(user.pk), count=count)  # fmt: skip
