@@ -84,7 +84,8 @@ def wait_until_up(base: str, process: subprocess.Popen) -> None:
         try:
             with urllib.request.urlopen(f"{base}/api/health/", timeout=2):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            # A loaded machine may accept the connection before a worker answers.
             time.sleep(0.2)
     pytest.fail(f"{base} did not start")
 
