@@ -22,16 +22,25 @@ from tokens.admin.base import (
     StatusFilter,
     UUIDSearchMixin,
     ViewOnlyMixin,
+    admin_url,
+    session_status_label,
 )
-from tokens.admin.refresh_tokens import RefreshTokenInline, RefreshTokenRecordAdmin
+from tokens.admin.refresh_tokens import (
+    RefreshTokenFormSet,
+    RefreshTokenInline,
+    RefreshTokenRecordAdmin,
+    RefreshTokenStatusFilter,
+)
 from tokens.admin.revocation import (
     REVOKE_PERMISSION,
     RevocationAdminMixin,
     RevocationConfirmation,
     can_revoke,
+    session_rows,
 )
-from tokens.admin.sessions import SessionAdmin
+from tokens.admin.sessions import SessionAdmin, SessionStatusFilter
 from tokens.admin.users import (
+    RecentSessionsFormSet,
     SessionInline,
     SessionRevocationUserAdminMixin,
     register_user_admin,
@@ -40,16 +49,23 @@ from tokens.admin.users import (
 __all__ = [
     "REVOKE_PERMISSION",
     "LimitedInlineFormSet",
+    "RecentSessionsFormSet",
+    "RefreshTokenFormSet",
     "RefreshTokenInline",
     "RefreshTokenRecordAdmin",
+    "RefreshTokenStatusFilter",
     "RevocationAdminMixin",
     "RevocationConfirmation",
     "SessionAdmin",
     "SessionInline",
     "SessionRevocationUserAdminMixin",
+    "SessionStatusFilter",
     "StatusFilter",
     "UUIDSearchMixin",
     "ViewOnlyMixin",
+    "admin_url",
     "can_revoke",
     "register_user_admin",
+    "session_rows",
+    "session_status_label",
 ]
