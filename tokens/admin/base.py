@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import admin
@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
 
 from tokens.devices import describe_user_agent
@@ -72,7 +73,7 @@ def column(
 ) -> Callable[[Any, Any], Any]:
     """
     Return a list column (or read-only field) for a model admin's class body:
-    ``last_used = column(lambda s: short_datetime(s.last_used_at), _("last used"))``.
+    ``last_used = column(lambda s: relative_datetime(s.last_used_at), _("last used"))``.
     """
 
     @admin.display(description=description, ordering=ordering)
@@ -82,11 +83,26 @@ def column(
     return show
 
 
-def short_datetime(value: datetime | None) -> str:
-    """Format *value* compactly in the current time zone, for list columns."""
+def short_datetime(value: datetime) -> str:
+    """Format *value* compactly in the current time zone."""
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def relative_datetime(value: datetime | None) -> SafeString | str:
+    """
+    Return "3 minutes ago" or "in 2 days" for a list column, the date and time
+    in a tooltip: short words wrap, so the column stays narrow.
+    """
     if value is None:
         return "–"
-    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    now = timezone.now()
+    if abs(value - now) < timedelta(minutes=1):
+        text = str(_("just now"))
+    elif value < now:
+        text = _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
+    else:
+        text = _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}
+    return format_html('<span title="{}">{}</span>', short_datetime(value), text)
 
 
 def truncated(text: str, length: int) -> SafeString:
@@ -103,8 +119,13 @@ def uuid_prefix(value: Any) -> SafeString:
 
 
 def user_label(user: Any) -> SafeString:
-    """Return the user as the list shows it: cut, whole in a tooltip."""
-    return truncated(str(user), 30)
+    """
+    Return the user as the list shows it: cut, whole in a tooltip, and free
+    to wrap before the "@" of an email so that the column stays narrow.
+    """
+    text = str(user)
+    name, at, domain = Truncator(text).chars(30).partition("@")
+    return format_html('<span title="{}">{}<wbr>{}</span>', text, name, f"{at}{domain}")
 
 
 def session_status_label(session: Session) -> str:
@@ -119,6 +140,19 @@ def session_status_label(session: Session) -> str:
 def session_device(session: Session) -> str:
     """Return the session's browser and system, as people name them."""
     return describe_user_agent(session.user_agent)
+
+
+def session_client(session: Session) -> SafeString:
+    """Return the device over the IP address, for a narrow list column."""
+    device = session_device(session)
+    # An IPv6 address is one long word: let it wrap rather than widen the list.
+    return format_html(
+        '<span title="{}">{}</span><br>'
+        '<span class="quiet" style="overflow-wrap: anywhere">{}</span>',
+        session.user_agent or device,
+        Truncator(device).chars(40),
+        session.ip_address or "–",
+    )
 
 
 # Behaviour -----------------------------------------------------------------

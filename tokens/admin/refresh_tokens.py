@@ -20,7 +20,7 @@ from tokens.admin.base import (
     ViewOnlyMixin,
     admin_url,
     column,
-    short_datetime,
+    relative_datetime,
     user_label,
     uuid_prefix,
 )
@@ -100,6 +100,8 @@ class RefreshTokenRecordAdmin(
         return format_html('<a href="{}" title="{}">{}</a>', url, label, label[:8])
 
     user = column(lambda r: user_label(r.session.user), _("user"))
-    issued = column(lambda r: short_datetime(r.issued_at), _("issued"), "issued_at")
-    expires = column(lambda r: short_datetime(r.expires_at), _("expires"), "expires_at")
-    used = column(lambda r: short_datetime(r.used_at), _("used"), "used_at")
+    issued = column(lambda r: relative_datetime(r.issued_at), _("issued"), "issued_at")
+    expires = column(
+        lambda r: relative_datetime(r.expires_at), _("expires"), "expires_at"
+    )
+    used = column(lambda r: relative_datetime(r.used_at), _("used"), "used_at")
