@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from config import views
+from config.docs import DocsView
 from tokens.jwks import JWKSView
 
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     path("api/accounts/", include("accounts.urls")),
     path("api/profiles/", include("accounts.profile_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", DocsView.as_view(url_name="schema"), name="docs"),
 ]
 
 handler400 = "config.views.bad_request"

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
+from tokens import throttles
+
 PASSWORD = "correct horse battery staple"
 _emails = itertools.count(1)
 
@@ -96,8 +98,24 @@ def revocation_cache(settings):
 def _clear_cache():
     # Throttle counters and cached session answers never leak between tests.
     cache.clear()
+    throttles.fallback_cache().clear()
+    throttles.shared_cache_health.reset()
 
 
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def rates(settings) -> Callable[..., None]:
+    """Set throttle rates for one test: ``rates(login_ip="3/min", ...)``."""
+
+    def set_rates(**scopes: str) -> None:
+        base = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**base, **scopes},
+        }
+
+    return set_rates

@@ -22,3 +22,9 @@ REST_FRAMEWORK = {
     },
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The suite renders templates without running collectstatic: plain names.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -8,7 +8,7 @@ docs/settings.md documents each key; the docstrings here are the reference.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +49,16 @@ class AppSettings:
     def LEEWAY(self) -> timedelta:
         """Clock skew tolerated on ``exp``/``nbf``/``iat``. Default: 10 s (max 30 s)."""
         return self._setting("LEEWAY", timedelta(seconds=10))
+
+    @property
+    def UNTYPED_TOKENS_UNTIL(self) -> datetime | None:
+        """
+        Tokens without a ``typ`` header (minted before 0.2) are accepted until
+        this moment, then refused. ``None`` refuses them at once. Default:
+        2027-03-01T00:00Z, three months after typed tokens were introduced
+        (docs/upgrading-from-simplejwt.md, "Typed tokens").
+        """
+        return self._setting("UNTYPED_TOKENS_UNTIL", datetime(2027, 3, 1, tzinfo=UTC))
 
     @property
     def MAX_TOKEN_BYTES(self) -> int:
@@ -123,6 +133,18 @@ class AppSettings:
     def REVOKE_ON_DEACTIVATION(self) -> bool:
         """Revoke every session when a user is deactivated. Default: True."""
         return self._setting("REVOKE_ON_DEACTIVATION", True)
+
+    # Throttles ----------------------------------------------------------------
+
+    @property
+    def ACCOUNT_NORMALIZER(self) -> str | None:
+        """
+        Dotted path of a callable returning the canonical form of an account
+        name, the form sign-in compares: per-account throttle buckets are keyed
+        on it. ``None`` (the default) uses NFKC and case folding. If the callable
+        raises, that default is used for the value.
+        """
+        return self._setting("ACCOUNT_NORMALIZER", None)
 
     # Transport -----------------------------------------------------------------
 

@@ -18,10 +18,9 @@ from tokens import signals
 from tokens.app_settings import app_settings
 from tokens.exceptions import RefreshTokenReused, SessionInvalid, TokenAlreadyRotated
 from tokens.models import RefreshTokenRecord, RevocationReason, Session
+from tokens.security import security_event
 from tokens.state import sessions_forget, sessions_mark_revoked
 from tokens.tokens import AccessToken, RefreshToken, UntypedToken
-
-security_log = logging.getLogger("tokens.security")
 
 USER_AGENT_MAX = 512
 
@@ -48,13 +47,12 @@ def session_create(
             expires_at=now + app_settings.SESSION_LIFETIME,
         )
         record = _record_create(session, now)
-    security_log.info(
+    security_event(
+        "session_created",
         "session created",
-        extra={
-            "event": "session_created",
-            "sid": str(session.pk),
-            "user_id": str(user.pk),
-        },
+        sid=session.pk,
+        user_id=user.pk,
+        ip=ip_address,
     )
     return _pair(session, record, now)
 
@@ -151,23 +149,27 @@ def _successor_in_grace(
 
 
 def _reuse_detected(session: Session, jti: uuid.UUID) -> None:
-    security_log.warning(
+    security_event(
+        "reuse_detected",
         "refresh token reuse detected; session revoked",
-        extra={
-            "event": "reuse_detected",
-            "sid": str(session.pk),
-            "user_id": str(session.user_id),
-            "jti": jti.hex,
-        },
+        level=logging.WARNING,
+        sid=session.pk,
+        user_id=session.user_id,
+        reason=RevocationReason.REUSE_DETECTED,
+        jti=jti,
     )
     signals.reuse_detected.send(sender=Session, session=session, jti=jti)
 
 
 def login_failed(*, request: Any) -> None:
     """Record a failed sign-in as a security event (without the account named)."""
-    security_log.warning(
+    # The forwarded client address (NUM_PROXIES), as sessions store it.
+    security_event(
+        "login_failed",
         "login failed",
-        extra={"event": "login_failed", "ip": request.META.get("REMOTE_ADDR")},
+        level=logging.WARNING,
+        request=request,
+        reason="bad_credentials",
     )
 
 
@@ -220,15 +222,13 @@ def user_sessions_revoke(
 def _announce_revoked(sessions: list[Session], reason: str, by: Any) -> None:
     sessions_mark_revoked(s.pk for s in sessions)
     for session in sessions:
-        security_log.info(
+        security_event(
+            "session_revoked",
             "session revoked",
-            extra={
-                "event": "session_revoked",
-                "sid": str(session.pk),
-                "user_id": str(session.user_id),
-                "reason": reason,
-                "revoked_by": str(_pk(by)) if by is not None else None,
-            },
+            sid=session.pk,
+            user_id=session.user_id,
+            actor=_pk(by),
+            reason=reason,
         )
         signals.session_revoked.send(
             sender=Session, session=session, reason=reason, revoked_by=by

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -15,7 +14,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPES
 from rest_framework_simplejwt.exceptions import (
@@ -35,6 +33,7 @@ from tokens.exceptions import (
 )
 from tokens.models import RevocationReason, Session
 from tokens.openapi import OpenApiResponse, extend_schema, inline_serializer
+from tokens.security import client_ip
 from tokens.serializers import (
     LogoutSerializer,
     RevokedCountSerializer,
@@ -49,6 +48,7 @@ from tokens.throttles import (
     LoginAccountThrottle,
     LoginIPThrottle,
     RefreshIPThrottle,
+    failed_login_record,
 )
 from tokens.tokens import RefreshToken, UntypedToken
 
@@ -57,15 +57,6 @@ ERRORS = {
     401: OpenApiResponse(description="Missing, invalid, expired or revoked token."),
     429: OpenApiResponse(description="Throttled; see Retry-After."),
 }
-
-
-def client_ip(request: Request) -> str | None:
-    """The client address as DRF's throttles see it (honours NUM_PROXIES)."""
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address(ident.strip()))
-    except ValueError:
-        return None
 
 
 def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
@@ -134,6 +125,7 @@ class TokenObtainView(TokenAPIView):
         user = authenticate(request, **data)
         if user is None or not getattr(user, "is_active", True):
             services.login_failed(request=request)
+            failed_login_record(request=request)
             raise AuthenticationFailed(
                 _("No active account found with the given credentials"),
                 code="no_active_account",

@@ -143,3 +143,28 @@ def test_fast_path_agrees_with_pyjwt_on_malformed_tokens(settings, both):
         fast, slow = both(variant)
         assert fast == slow, variant
     assert hmac_fast_decode(variants[0], get_key_ring().active) is None
+
+
+HEADER_CASES = {
+    "typed access": ({}, {"typ": "at+jwt"}),
+    "untyped": ({}, {"typ": None}),
+    "refresh type on an access token": ({}, {"typ": "refresh+jwt"}),
+    "generic JWT type": ({}, {"typ": "JWT"}),
+    "typed refresh": ({"token_type": "refresh"}, {"typ": "refresh+jwt"}),
+    "access type on a refresh token": ({"token_type": "refresh"}, {"typ": "at+jwt"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "headers"), HEADER_CASES.values(), ids=HEADER_CASES.keys()
+)
+def test_fast_path_agrees_with_pyjwt_on_token_types(settings, both, changes, headers):
+    """The typ check answers alike with and without the fast path."""
+    token = sign(claims(settings, **changes), **headers)
+    fast, slow = both(token)
+    assert fast == slow
+    header = token.split(".")[0] + "="
+    assert both(f"{header}.{token.split('.', 1)[1]}") == (
+        TokenBackendError,
+        TokenBackendError,
+    )

@@ -5,7 +5,6 @@ page that asks staff for a reason, and the loop that revokes, records and report
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +21,7 @@ from django.utils.translation import ngettext
 from tokens.admin.base import admin_url, session_device, session_status_label
 from tokens.forms import RevocationForm
 from tokens.models import RevocationReason, Session
+from tokens.security import security_event
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     _Base = admin.ModelAdmin[Any]
 else:
     _Base = object
-
-security_log = logging.getLogger("tokens.security")
 
 REVOKE_PERMISSION = "revoke_session"
 
@@ -45,9 +43,13 @@ def can_revoke(user: Any) -> bool:
 
 def log_note(*, request: HttpRequest, event: str, note: str, **ids: Any) -> None:
     """Write the staff member's reason to the security log (never a token)."""
-    security_log.info(
+    security_event(
+        event,
         "staff revocation",
-        extra={"event": event, "staff_id": str(request.user.pk), "note": note, **ids},
+        request=request,
+        actor=request.user.pk,
+        note=note,
+        **ids,
     )
 
 
