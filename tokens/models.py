@@ -95,6 +95,10 @@ class Session(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
+    # Claims a site adds to every token of the session (SimpleJWT's
+    # ``token["name"] = value`` in ``get_token``). Stored, not the tokens, so
+    # that a successor re-minted inside the grace period is the same token.
+    claims = models.JSONField(_("custom claims"), default=dict, blank=True)
 
     objects = SessionManager()
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.utils.module_loading import import_string
 from rest_framework import serializers
 
+from tokens.app_settings import app_settings
 from tokens.devices import describe_user_agent
 from tokens.models import Session
+from tokens.tokens import RefreshToken
 
 PASSWORD_MAX_LENGTH = 4096
 TOKEN_MAX_LENGTH = 8192
@@ -32,6 +37,30 @@ class TokenObtainSerializer(serializers.Serializer):
         self.fields[self.username_field] = serializers.CharField(max_length=254)
 
 
+class TokenObtainPairSerializer(TokenObtainSerializer):
+    """
+    Sign-in credentials, and SimpleJWT's ``get_token(user)`` hook.
+
+    Subclass it and override ``get_token`` to add claims, as with SimpleJWT,
+    and name the subclass in ``TOKENS["TOKEN_OBTAIN_SERIALIZER"]`` (or
+    ``SIMPLE_JWT["TOKEN_OBTAIN_SERIALIZER"]``). The claims are stored on the
+    session and carried by all its tokens, rotated ones included. Only
+    ``get_token`` is honoured: the sign-in view authenticates, not ``validate``.
+    """
+
+    token_class = RefreshToken
+
+    @classmethod
+    def get_token(cls, user: Any) -> RefreshToken:
+        """Start a session for *user* and return its refresh token."""
+        return cls.token_class.for_user(user)
+
+
+def get_obtain_serializer() -> type[TokenObtainPairSerializer]:
+    """Return the class TOKEN_OBTAIN_SERIALIZER names."""
+    return import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
+
+
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField(
@@ -43,6 +72,12 @@ class TokenRefreshSerializer(serializers.Serializer):
     refresh = TokenField(
         required=False, help_text="Required unless the refresh cookie is used."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As with SimpleJWT, a missing token is a field error, unless the
+        # cookie may carry it.
+        self.fields["refresh"].required = not app_settings.REFRESH_COOKIE
 
 
 class TokenVerifySerializer(serializers.Serializer):

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +22,7 @@ from tokens.app_settings import app_settings
 from tokens.exceptions import RefreshTokenReused, SessionInvalid, TokenAlreadyRotated
 from tokens.models import RefreshTokenRecord, RevocationReason, Session
 from tokens.state import sessions_forget, sessions_mark_revoked
-from tokens.tokens import AccessToken, RefreshToken, UntypedToken
+from tokens.tokens import AccessToken, RefreshToken, UntypedToken, canonical_claims
 
 security_log = logging.getLogger("tokens.security")
 
@@ -33,10 +36,50 @@ class TokenPair:
     session: Session
 
 
+@dataclass(frozen=True)
+class SessionOrigin:
+    user_agent: str = ""
+    ip_address: str | None = None
+
+
+# The device of the request being served, for sessions started where no request
+# is at hand: SimpleJWT's ``RefreshToken.for_user(user)`` in a serializer.
+_session_origin: ContextVar[SessionOrigin] = ContextVar(
+    "tokens_session_origin", default=SessionOrigin()
+)
+
+
+@contextmanager
+def session_origin(*, user_agent: str, ip_address: str | None) -> Iterator[None]:
+    """Within the block, sessions started without a device get this one."""
+    reset = _session_origin.set(SessionOrigin(user_agent, ip_address))
+    try:
+        yield
+    finally:
+        _session_origin.reset(reset)
+
+
 def session_create(
     *, user: Any, user_agent: str = "", ip_address: str | None = None
 ) -> TokenPair:
     """Start a session for *user* (after authentication) and mint its first tokens."""
+    session, record, now = session_start(
+        user=user, user_agent=user_agent, ip_address=ip_address
+    )
+    return _pair(session, record, now)
+
+
+def session_start(
+    *, user: Any, user_agent: str | None = None, ip_address: str | None = None
+) -> tuple[Session, RefreshTokenRecord, datetime]:
+    """
+    Start a session for *user* and issue its first refresh-token record.
+
+    Without *user_agent*, the device is the one ``session_origin`` set, if any.
+    """
+    if user_agent is None:
+        origin = _session_origin.get()
+        user_agent, ip_address = origin.user_agent, origin.ip_address
     now = timezone.now()
     with transaction.atomic():
         session = Session.objects.create(
@@ -56,7 +99,21 @@ def session_create(
             "user_id": str(user.pk),
         },
     )
-    return _pair(session, record, now)
+    return session, record, now
+
+
+def session_claims_set(*, session: Session, claims: dict[str, Any]) -> None:
+    """Add custom *claims* to every token minted for *session* from now on."""
+    session.claims = canonical_claims({**(session.claims or {}), **claims})
+    Session.objects.filter(pk=session.pk).update(claims=session.claims)
+
+
+def session_claims_unset(*, session: Session, names: Iterable[str]) -> None:
+    """Remove custom claims from the tokens minted for *session* from now on."""
+    drop = set(names)
+    claims = {k: v for k, v in (session.claims or {}).items() if k not in drop}
+    session.claims = claims
+    Session.objects.filter(pk=session.pk).update(claims=claims)
 
 
 def _record_create(session: Session, now: datetime) -> RefreshTokenRecord:
@@ -67,6 +124,7 @@ def _record_create(session: Session, now: datetime) -> RefreshTokenRecord:
 
 
 def _pair(session: Session, record: RefreshTokenRecord, now: datetime) -> TokenPair:
+    # The session's custom claims go into both tokens (tokens.tokens.build).
     record.session = session
     return TokenPair(
         access=str(AccessToken.for_session(session, now)),
@@ -278,6 +336,68 @@ def _refresh_record_check(session: Session, jti: uuid.UUID, now: datetime) -> No
         now - record.used_at > app_settings.ROTATION_GRACE_PERIOD
     ):
         raise SessionInvalid("Refresh token was already used")
+
+
+def token_session_revoke(*, token: RefreshToken) -> bool:
+    """
+    Revoke the session of a verified refresh token (SimpleJWT's ``blacklist()``).
+
+    Return False if it was already revoked; SessionInvalid if it is unknown.
+    """
+    session = Session.objects.filter(pk=token.session_id, user_id=token["sub"]).first()
+    if session is None:
+        raise SessionInvalid("The token's session no longer exists")
+    return session_revoke(session=session, reason=RevocationReason.LOGOUT)
+
+
+@dataclass(frozen=True)
+class PasswordChangeOrigin:
+    user_pk: Any
+    current_session_id: Any
+    reset: bool
+
+
+_password_change_origin: ContextVar[PasswordChangeOrigin | None] = ContextVar(
+    "tokens_password_change_origin", default=None
+)
+
+
+@contextmanager
+def password_change_origin(
+    *, user: Any, current_session_id: Any = None, reset: bool = False
+) -> Iterator[None]:
+    """
+    Say where a password change saved within the block comes from.
+
+    The model-level receiver applies the policy to every saved password change;
+    only the caller knows the session that made it (kept under ``"others"``) or
+    that it is a reset (REVOKE_ON_PASSWORD_RESET applies instead).
+    """
+    token = _password_change_origin.set(
+        PasswordChangeOrigin(user.pk, current_session_id, reset)
+    )
+    try:
+        yield
+    finally:
+        _password_change_origin.reset(token)
+
+
+def sessions_on_password_saved(*, user: Any) -> int:
+    """
+    Apply the policy after a changed password of *user* was saved, by any code.
+
+    Inside ``password_change_origin`` for this user, its session is kept or the
+    reset policy applies; anywhere else no session is known, so ``"others"``
+    revokes them all.
+    """
+    origin = _password_change_origin.get()
+    if origin is None or origin.user_pk != user.pk:
+        return sessions_on_password_change(user=user)
+    if origin.reset:
+        return sessions_on_password_reset(user=user)
+    return sessions_on_password_change(
+        user=user, current_session_id=origin.current_session_id
+    )
 
 
 def sessions_on_password_change(*, user: Any, current_session_id: Any = None) -> int:
