@@ -16,8 +16,11 @@ change, unless it is Django upgrading the hash of the same password on sign-in.
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, get_hasher
-from django.contrib.auth.hashers import identify_hasher
+from django.contrib.auth.hashers import (
+    UNUSABLE_PASSWORD_PREFIX,
+    get_hasher,
+    identify_hasher,
+)
 from django.db import transaction
 from django.db.models.signals import post_init, post_save, pre_delete
 from django.dispatch import receiver
@@ -25,7 +28,6 @@ from django.dispatch import receiver
 from tokens.app_settings import app_settings
 from tokens.models import RevocationReason, Session
 from tokens.state import sessions_mark_revoked
-
 
 LOADED_HASH = "_tokens_loaded_password"
 

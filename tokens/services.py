@@ -44,8 +44,8 @@ class SessionOrigin:
 
 # The device of the request being served, for sessions started where no request
 # is at hand: SimpleJWT's ``RefreshToken.for_user(user)`` in a serializer.
-_session_origin: ContextVar[SessionOrigin] = ContextVar(
-    "tokens_session_origin", default=SessionOrigin()
+_session_origin: ContextVar[SessionOrigin | None] = ContextVar(
+    "tokens_session_origin", default=None
 )
 
 
@@ -78,7 +78,7 @@ def session_start(
     Without *user_agent*, the device is the one ``session_origin`` set, if any.
     """
     if user_agent is None:
-        origin = _session_origin.get()
+        origin = _session_origin.get() or SessionOrigin()
         user_agent, ip_address = origin.user_agent, origin.ip_address
     now = timezone.now()
     with transaction.atomic():

@@ -4,8 +4,8 @@ Throttles for the sign-in endpoints, on Django's cache (Redis when shared).
 Rates come from DRF's ``DEFAULT_THROTTLE_RATES`` under the scopes named here,
 read on every request, else from the built-in defaults
 (``tokens.app_settings.DEFAULT_THROTTLE_RATES``). A scope set to ``None`` is not
-throttled (a system check warns). Every refusal is a 429 with ``Retry-After`` and a ``throttled`` security
-event.
+throttled (a system check warns). Every refusal is a 429 with ``Retry-After``
+and a ``throttled`` security event.
 
 Login is counted three ways (SECURITY.md, "Throttling"):
 

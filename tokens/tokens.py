@@ -166,7 +166,9 @@ class SessionToken(SimpleJWTToken):
         )
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self else default
+        if key not in self:
+            return default
+        return self[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         """Add a custom claim; on a minted token, to every token of its session."""
