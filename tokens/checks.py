@@ -228,6 +228,8 @@ def check_setting_choices(app_configs: Any = None, **kwargs: Any) -> list:
 
 @register()
 def check_obtain_serializer(app_configs: Any = None, **kwargs: Any) -> list:
+    from rest_framework_simplejwt.serializers import TokenObtainSerializer
+
     from tokens.serializers import TokenObtainPairSerializer
 
     path = app_settings.TOKEN_OBTAIN_SERIALIZER
@@ -235,17 +237,14 @@ def check_obtain_serializer(app_configs: Any = None, **kwargs: Any) -> list:
         serializer = import_string(path)
     except ImportError as exc:
         return [Error(f"TOKEN_OBTAIN_SERIALIZER {path!r}: {exc}", id="tokens.E042")]
-    if isinstance(serializer, type) and issubclass(
-        serializer, TokenObtainPairSerializer
-    ):
+    bases = (TokenObtainPairSerializer, TokenObtainSerializer)
+    if isinstance(serializer, type) and issubclass(serializer, bases):
         return []
     return [
         Error(
-            f"TOKEN_OBTAIN_SERIALIZER {path!r} is not a subclass of "
-            "tokens.serializers.TokenObtainPairSerializer.",
-            hint="Derive it from tokens.serializers.TokenObtainPairSerializer and "
-            "keep its get_token() override: a SimpleJWT serializer mints tokens "
-            "without a session, which SessionJWTAuthentication refuses.",
+            f"TOKEN_OBTAIN_SERIALIZER {path!r} is not a token obtain serializer.",
+            hint="Derive it from tokens.serializers.TokenObtainPairSerializer "
+            "(or SimpleJWT's TokenObtainPairSerializer) and override get_token().",
             id="tokens.E042",
         )
     ]
@@ -292,5 +291,19 @@ def _simplejwt_views(patterns: list) -> Iterator[str]:
         elif isinstance(pattern, URLPattern):
             view = getattr(pattern.callback, "view_class", pattern.callback)
             module = getattr(view, "__module__", "") or ""
-            if module.startswith("rest_framework_simplejwt."):
+            if module.startswith("rest_framework_simplejwt.") and not _mints_ours(
+                pattern.callback
+            ):
                 yield f"{module}.{view.__name__}"
+
+
+def _mints_ours(callback: Any) -> bool:
+    """Whether a SimpleJWT view's serializer mints tokens.tokens tokens."""
+    from tokens.tokens import SessionToken
+
+    try:
+        view = callback.view_class(**getattr(callback, "view_initkwargs", {}))
+        token_class = getattr(view.get_serializer_class(), "token_class", None)
+    except Exception:  # noqa: BLE001  (an unusual view: warn about it)
+        return False
+    return isinstance(token_class, type) and issubclass(token_class, SessionToken)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,7 @@ from rest_framework import serializers
 from tokens.app_settings import app_settings
 from tokens.devices import describe_user_agent
 from tokens.models import Session
-from tokens.tokens import RefreshToken
+from tokens.tokens import RefreshToken, SessionToken
 
 PASSWORD_MAX_LENGTH = 4096
 TOKEN_MAX_LENGTH = 8192
@@ -57,8 +58,42 @@ class TokenObtainPairSerializer(TokenObtainSerializer):
 
 
 def get_obtain_serializer() -> type[TokenObtainPairSerializer]:
-    """Return the class TOKEN_OBTAIN_SERIALIZER names."""
-    return import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
+    """
+    Return the class TOKEN_OBTAIN_SERIALIZER names, or, for a serializer written
+    for SimpleJWT (a subclass of its ``TokenObtainSerializer``), ours calling
+    that one's ``get_token`` with our token class (see ``simplejwt_adapter``).
+    """
+    serializer = import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
+    if issubclass(serializer, TokenObtainPairSerializer):
+        return serializer
+    return simplejwt_adapter(serializer)
+
+
+@lru_cache(maxsize=8)
+def simplejwt_adapter(serializer: type) -> type[TokenObtainPairSerializer]:
+    """
+    Return our serializer with the ``get_token`` of a SimpleJWT serializer.
+
+    SimpleJWT's documented override (``token = super().get_token(user)``, then
+    ``token["name"] = ...``) ends in ``cls.token_class.for_user(user)``; with
+    ``token_class`` set to our RefreshToken it starts a session and the claims
+    go on it. Its ``validate`` is not used: our view authenticates.
+    """
+    from rest_framework_simplejwt.serializers import TokenObtainSerializer
+
+    if not issubclass(serializer, TokenObtainSerializer):
+        raise TypeError(f"{serializer!r} is not a token obtain serializer")
+    if not issubclass(getattr(serializer, "token_class", None) or object, SessionToken):
+        serializer = type(
+            serializer.__name__, (serializer,), {"token_class": RefreshToken}
+        )
+
+    class SimpleJWTSerializerAdapter(TokenObtainPairSerializer):
+        @classmethod
+        def get_token(cls, user: Any) -> RefreshToken:
+            return serializer.get_token(user)
+
+    return SimpleJWTSerializerAdapter
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from rest_framework_simplejwt import serializers as simplejwt_serializers
 from rest_framework_simplejwt.exceptions import TokenError
 
 from tokens.exceptions import SessionInvalid
@@ -23,6 +24,16 @@ class RoleClaimSerializer(TokenObtainPairSerializer):
         token = super().get_token(user)
         token["role"] = "editor"
         token["profile"] = {"b": 2, "a": [1, {"z": 0, "y": 1}]}
+        return token
+
+
+class SimpleJWTClaimSerializer(simplejwt_serializers.TokenObtainPairSerializer):
+    """SimpleJWT's documented claim override, written for SimpleJWT."""
+
+    @classmethod
+    def get_token(cls, user):
+        token = super().get_token(user)
+        token["name"] = "Ada"
         return token
 
 
@@ -163,6 +174,16 @@ def test_the_obtain_view_honours_token_obtain_serializer(
 def test_token_obtain_serializer_falls_back_to_simple_jwt(settings, user, login):
     settings.SIMPLE_JWT = {"TOKEN_OBTAIN_SERIALIZER": f"{__name__}.RoleClaimSerializer"}
     assert AccessToken(login(user)["access"])["role"] == "editor"
+
+
+def test_a_serializer_written_for_simplejwt_adds_its_claims(settings, user, login):
+    """SIMPLE_JWT's TOKEN_OBTAIN_SERIALIZER, unchanged, adds claims to sessions."""
+    settings.SIMPLE_JWT = {
+        "TOKEN_OBTAIN_SERIALIZER": f"{__name__}.SimpleJWTClaimSerializer"
+    }
+    pair = login(user)
+    assert AccessToken(pair["access"])["name"] == "Ada"
+    assert Session.objects.get(user=user).claims == {"name": "Ada"}
 
 
 def test_sign_in_through_get_token_records_the_device(user, api_client):
