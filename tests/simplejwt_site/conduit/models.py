@@ -6,3 +6,6 @@ class Article(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.title

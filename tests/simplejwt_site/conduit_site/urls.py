@@ -1,7 +1,6 @@
+from conduit import views
 from django.urls import path
 from rest_framework_simplejwt.views import TokenObtainPairView
-
-from conduit import views
 
 urlpatterns = [
     path("api/users/login", views.LoginView.as_view()),
