@@ -391,7 +391,8 @@ def sessions_on_password_saved(*, user: Any) -> int:
     revokes them all.
     """
     origin = _password_change_origin.get()
-    if origin is None or origin.user_pk != user.pk:
+    # A cached request user may carry its pk as the token's string.
+    if origin is None or str(origin.user_pk) != str(user.pk):
         return sessions_on_password_change(user=user)
     if origin.reset:
         return sessions_on_password_reset(user=user)
