@@ -27,7 +27,7 @@ MATRIX = [
         "3.11",
         "5.2",
         "djangorestframework==3.15.2",
-        "djangorestframework-simplejwt==5.4.0",
+        "djangorestframework-simplejwt==5.5.1",
     ),
     ("3.12", "6.0", "djangorestframework", "djangorestframework-simplejwt"),
     ("3.13", "6.1", "djangorestframework", "djangorestframework-simplejwt"),
@@ -53,7 +53,11 @@ def pinned_requirements() -> list[str]:
 )
 def tests(session: nox.Session, django: str, drf: str, simplejwt: str) -> None:
     session.install(*pinned_requirements(), f"Django~={django}.0", drf, simplejwt)
-    session.run("python", "-m", "pip", "freeze", "--quiet", silent=False)
     session.run(
-        "python", "-m", "pytest", "-q", "-p", "no:randomly", *TESTS, *session.posargs
+        "python",
+        "-c",
+        "import django, rest_framework, rest_framework_simplejwt as s; "
+        "print('Django', django.__version__, 'DRF', rest_framework.__version__, "
+        "'SimpleJWT', s.__version__)",
     )
+    session.run("python", "-m", "pytest", "-q", *TESTS, *session.posargs)
