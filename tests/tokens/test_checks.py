@@ -186,7 +186,29 @@ def test_simplejwt_views_mounted_beside_our_authentication_warn(settings):
     settings.ROOT_URLCONF = "tests.tokens.simplejwt_urls"
     (message,) = checks.check_simplejwt_views()
     assert message.id == "tokens.W050"
-    assert "rest_framework_simplejwt.views.TokenObtainPairView" in message.msg
+    assert (
+        "(rest_framework_simplejwt.views.TokenObtainPairView, "
+        "rest_framework_simplejwt.views.TokenRefreshView)" in message.msg
+    )
+
+
+def test_a_simplejwt_view_minting_our_tokens_does_not_warn():
+    from tests.tokens import simplejwt_urls
+
+    first, _, ours, _ = simplejwt_urls.urlpatterns
+    assert list(checks._simplejwt_views([ours])) == []
+    assert list(checks._simplejwt_views([first])) != []
+
+
+def test_simplejwt_views_do_not_warn_without_our_authentication(settings):
+    settings.ROOT_URLCONF = "tests.tokens.simplejwt_urls"
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework_simplejwt.authentication.JWTAuthentication"
+        ],
+    }
+    assert checks.check_simplejwt_views() == []
 
 
 def test_our_urls_do_not_warn():
