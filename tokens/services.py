@@ -104,16 +104,15 @@ def session_start(
 
 def session_claims_set(*, session: Session, claims: dict[str, Any]) -> None:
     """Add custom *claims* to every token minted for *session* from now on."""
-    session.claims = canonical_claims({**(session.claims or {}), **claims})
-    Session.objects.filter(pk=session.pk).update(claims=session.claims)
+    session.claims = canonical_claims({**session.claims, **claims})
+    Session.objects.filter(pk=session.pk).update(claims_json=session.claims_json)
 
 
 def session_claims_unset(*, session: Session, names: Iterable[str]) -> None:
     """Remove custom claims from the tokens minted for *session* from now on."""
     drop = set(names)
-    claims = {k: v for k, v in (session.claims or {}).items() if k not in drop}
-    session.claims = claims
-    Session.objects.filter(pk=session.pk).update(claims=claims)
+    session.claims = {k: v for k, v in session.claims.items() if k not in drop}
+    Session.objects.filter(pk=session.pk).update(claims_json=session.claims_json)
 
 
 def _record_create(session: Session, now: datetime) -> RefreshTokenRecord:

@@ -57,10 +57,8 @@ def reserved_claims() -> frozenset[str]:
 
 def canonical_claims(claims: dict[str, Any]) -> dict[str, Any]:
     """
-    Return *claims* as JSON would store them, keys sorted at every level.
-
-    A JSON column may give the keys back in another order (PostgreSQL's jsonb
-    does); sorted, the same claims always encode to the same token.
+    Return *claims* as the session stores them: JSON values, keys sorted at
+    every level, so the same claims always encode to the same token.
     """
     return json.loads(json.dumps(claims, sort_keys=True))
 
@@ -239,7 +237,7 @@ class SessionToken(SimpleJWTToken):
     ) -> SessionToken:
         """Return a new token with exactly these claims (no randomness added)."""
         iat = _epoch(issued_at)
-        custom = canonical_claims(session.claims or {})
+        custom = session.claims
         reserved = reserved_claims()
         token = cls(
             payload={
