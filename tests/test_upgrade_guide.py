@@ -86,16 +86,19 @@ def test_unapplying_token_blacklist_with_rows_is_what_step_6_avoids(tmp_path):
 
 
 @pytest.fixture
-def pg_schema():
-    import psycopg
+def pg_schema(django_db_setup, django_db_blocker):
+    """A fresh schema in the test database: the site's own tables live there."""
+    from django.db import connection
 
-    url = os.environ["DATABASE_URL"]
     schema = f"upgrade_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {schema}")
     yield url, schema
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @requires_postgres
