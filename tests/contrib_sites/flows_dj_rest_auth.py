@@ -1,5 +1,7 @@
 """dj-rest-auth's own views on tokens.contrib.dj_rest_auth, without cookies."""
 
+from datetime import timedelta
+
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -67,7 +69,7 @@ def test_logout_without_any_token_is_401(client, db):
 
 
 def test_refresh_rotates_and_the_old_token_is_spent(client, alice, settings):
-    settings.TOKENS = {"ROTATION_GRACE_PERIOD": __import__("datetime").timedelta(0)}
+    settings.TOKENS = {"ROTATION_GRACE_PERIOD": timedelta(0)}
     body = login(client)
     rotated = client.post(
         reverse("token_refresh"), {"refresh": body["refresh"]}, format="json"
