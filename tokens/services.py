@@ -59,27 +59,15 @@ def session_origin(*, user_agent: str, ip_address: str | None) -> Iterator[None]
         _session_origin.reset(reset)
 
 
+def session_origin_get() -> SessionOrigin:
+    """Return the device ``session_origin`` set for this context, if any."""
+    return _session_origin.get() or SessionOrigin()
+
+
 def session_create(
     *, user: Any, user_agent: str = "", ip_address: str | None = None
 ) -> TokenPair:
     """Start a session for *user* (after authentication) and mint its first tokens."""
-    session, record, now = session_start(
-        user=user, user_agent=user_agent, ip_address=ip_address
-    )
-    return _pair(session, record, now)
-
-
-def session_start(
-    *, user: Any, user_agent: str | None = None, ip_address: str | None = None
-) -> tuple[Session, RefreshTokenRecord, datetime]:
-    """
-    Start a session for *user* and issue its first refresh-token record.
-
-    Without *user_agent*, the device is the one ``session_origin`` set, if any.
-    """
-    if user_agent is None:
-        origin = _session_origin.get() or SessionOrigin()
-        user_agent, ip_address = origin.user_agent, origin.ip_address
     now = timezone.now()
     with transaction.atomic():
         session = Session.objects.create(
@@ -99,7 +87,7 @@ def session_start(
             "user_id": str(user.pk),
         },
     )
-    return session, record, now
+    return _pair(session, record, now)
 
 
 def session_claims_set(*, session: Session, claims: dict[str, Any]) -> None:
@@ -123,7 +111,6 @@ def _record_create(session: Session, now: datetime) -> RefreshTokenRecord:
 
 
 def _pair(session: Session, record: RefreshTokenRecord, now: datetime) -> TokenPair:
-    # The session's custom claims go into both tokens (tokens.tokens.build).
     record.session = session
     return TokenPair(
         access=str(AccessToken.for_session(session, now)),

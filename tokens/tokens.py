@@ -196,17 +196,21 @@ class SessionToken(SimpleJWTToken):
 
     @classmethod
     def for_user(cls, user: Any) -> Self:
-        """Start a new session for *user* and return its token of this type."""
+        """
+        Start a new session for *user* and return its token of this type.
+
+        The device is the one ``services.session_origin`` set, if any (the
+        sign-in view sets it around ``get_token``).
+        """
         from tokens import services
 
-        session, record, now = services.session_start(user=user)
-        return cls.for_new_session(session=session, record=record, now=now)
-
-    @classmethod
-    def for_new_session(
-        cls, *, session: Session, record: RefreshTokenRecord, now: datetime
-    ) -> Self:
-        raise NotImplementedError  # pragma: no cover  (each token type has one)
+        origin = services.session_origin_get()
+        pair = services.session_create(
+            user=user, user_agent=origin.user_agent, ip_address=origin.ip_address
+        )
+        token = cls(getattr(pair, cls.token_type))
+        token.session = pair.session
+        return token
 
     def verify(self) -> None:
         """Check the claims the signature cannot: type and shape of each."""
@@ -268,22 +272,9 @@ class AccessToken(SessionToken):
             session=session, jti=uuid.uuid4(), issued_at=now, expires_at=expires_at
         )
 
-    @classmethod
-    def for_new_session(
-        cls, *, session: Session, record: RefreshTokenRecord, now: datetime
-    ) -> AccessToken:
-        return cls.for_session(session, now)
-
 
 class RefreshToken(SessionToken):
     token_type = "refresh"
-
-    @classmethod
-    def for_new_session(
-        cls, *, session: Session, record: RefreshTokenRecord, now: datetime
-    ) -> RefreshToken:
-        record.session = session
-        return cls.for_record(record)
 
     @property
     def access_token(self) -> AccessToken:
