@@ -12,8 +12,10 @@ No token string is stored: only identifiers and metadata.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -116,6 +118,12 @@ class Session(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
+    # Claims a site adds to every token of the session (SimpleJWT's
+    # ``token["name"] = value`` in ``get_token``), as JSON with sorted keys.
+    # Stored, not the tokens, so that a successor re-minted inside the grace
+    # period is the same token. Text rather than a JSONField: the claims are
+    # never queried, and the text keeps its key order on every database.
+    claims_json = models.TextField(_("custom claims"), blank=True, default="")
 
     objects = SessionManager()
 
@@ -134,6 +142,17 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        """The custom claims of the session's tokens."""
+        return json.loads(self.claims_json) if self.claims_json else {}
+
+    @claims.setter
+    def claims(self, value: dict[str, Any]) -> None:
+        self.claims_json = (
+            json.dumps(value, sort_keys=True, separators=(",", ":")) if value else ""
+        )
 
     @property
     def idle_expires_at(self) -> datetime:

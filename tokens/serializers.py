@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.module_loading import import_string
 from rest_framework import serializers
 
 from tokens.app_settings import app_settings
 from tokens.devices import describe_user_agent
 from tokens.models import Session
+from tokens.tokens import RefreshToken, SessionToken
 
 PASSWORD_MAX_LENGTH = 4096
 
@@ -38,6 +41,64 @@ class TokenObtainSerializer(serializers.Serializer[Any]):
         self.fields[self.username_field] = serializers.CharField(max_length=254)
 
 
+class TokenObtainPairSerializer(TokenObtainSerializer):
+    """
+    Sign-in credentials, and SimpleJWT's ``get_token(user)`` hook.
+
+    Subclass it and override ``get_token`` to add claims, as with SimpleJWT,
+    and name the subclass in ``TOKENS["TOKEN_OBTAIN_SERIALIZER"]`` (or
+    ``SIMPLE_JWT["TOKEN_OBTAIN_SERIALIZER"]``). The claims are stored on the
+    session and carried by all its tokens, rotated ones included. Only
+    ``get_token`` is honoured: the sign-in view authenticates, not ``validate``.
+    """
+
+    token_class = RefreshToken
+
+    @classmethod
+    def get_token(cls, user: Any) -> RefreshToken:
+        """Start a session for *user* and return its refresh token."""
+        return cls.token_class.for_user(user)
+
+
+def get_obtain_serializer() -> type[TokenObtainPairSerializer]:
+    """
+    Return the class TOKEN_OBTAIN_SERIALIZER names, or, for a serializer written
+    for SimpleJWT (a subclass of its ``TokenObtainSerializer``), ours calling
+    that one's ``get_token`` with our token class (see ``simplejwt_adapter``).
+    """
+    serializer = import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
+    if issubclass(serializer, TokenObtainPairSerializer):
+        return serializer
+    return simplejwt_adapter(serializer)
+
+
+@lru_cache(maxsize=8)
+def simplejwt_adapter(serializer: type) -> type[TokenObtainPairSerializer]:
+    """
+    Return our serializer with the ``get_token`` of a SimpleJWT serializer.
+
+    SimpleJWT's documented override (``token = super().get_token(user)``, then
+    ``token["name"] = ...``) ends in ``cls.token_class.for_user(user)``; with
+    ``token_class`` set to our RefreshToken it starts a session and the claims
+    go on it. Its ``validate`` is not used: our view authenticates.
+    """
+    from rest_framework_simplejwt.serializers import TokenObtainSerializer
+
+    if not issubclass(serializer, TokenObtainSerializer):
+        raise TypeError(f"{serializer!r} is not a token obtain serializer")
+    if not issubclass(getattr(serializer, "token_class", None) or object, SessionToken):
+        serializer = type(
+            serializer.__name__, (serializer,), {"token_class": RefreshToken}
+        )
+
+    class SimpleJWTSerializerAdapter(TokenObtainPairSerializer):
+        @classmethod
+        def get_token(cls, user: Any) -> RefreshToken:
+            return serializer.get_token(user)
+
+    return SimpleJWTSerializerAdapter
+
+
 class TokenPairSerializer(serializers.Serializer[Any]):
     access = serializers.CharField()
     refresh = serializers.CharField(
@@ -49,6 +110,12 @@ class TokenRefreshSerializer(serializers.Serializer[Any]):
     refresh = TokenField(
         required=False, help_text="Required unless the refresh cookie is used."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # As with SimpleJWT, a missing token is a field error, unless the
+        # cookie may carry it.
+        self.fields["refresh"].required = not app_settings.REFRESH_COOKIE
 
 
 class TokenVerifySerializer(serializers.Serializer[Any]):
