@@ -79,7 +79,7 @@ class SessionSerializer(serializers.ModelSerializer):
         return describe_user_agent(session.user_agent)
 
     def get_current(self, session: Session) -> bool:
-        return str(session.pk) == self.context.get("current_session_id")
+        return session.pk == self.context.get("current_session_id")
 
 
 class RevokedCountSerializer(serializers.Serializer):
