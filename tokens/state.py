@@ -110,7 +110,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import BaseCache, caches
@@ -120,9 +119,17 @@ from django.db.models import Exists
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from rest_framework.exceptions import AuthenticationFailed
+
+try:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    REDIS_ERRORS: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+except ImportError:  # redis-py is needed only when Redis is the cache
+    redis = None
+    REDIS_ERRORS = (OSError,)
 
 from tokens.app_settings import app_settings
 
@@ -305,7 +312,7 @@ class RedisSessionState:
         self.retry_at = 0.0
         self.stats = {"local": 0, "remote": 0, "drains": 0, "reconnects": 0}
 
-    def _connection(self, conf: dict) -> redis.Connection:
+    def _connection(self, conf: dict) -> Any:
         options = {
             k: v
             for k, v in conf.get("OPTIONS", {}).items()
@@ -319,7 +326,7 @@ class RedisSessionState:
         pool = redis.ConnectionPool.from_url(_redis_url(conf["LOCATION"]), **options)
         return pool.make_connection()
 
-    def _on_connect(self, conn: redis.Connection) -> None:
+    def _on_connect(self, conn: Any) -> None:
         # A new connection: whatever was read through the old one may have
         # changed unseen, and the server may be another one.
         conn.on_connect()
@@ -327,7 +334,7 @@ class RedisSessionState:
         conn.send_packed_command(
             conn.pack_commands(
                 [
-                    ("CLIENT", "TRACKING", "ON"),
+                    ("CLIENT", "TRACKING", "ON", "NOLOOP"),
                     ("CLIENT", "ID"),
                     ("INFO", "server"),
                     ("INFO", "replication"),
@@ -352,9 +359,7 @@ class RedisSessionState:
         for key in keys:
             if key == self.epoch_key:
                 self.epoch = None
-            elif key == self.lease_key:
-                self.lease_until = 0.0
-            else:
+            elif key != self.lease_key:  # a renewed lease only lives longer
                 self._forget_local(self.owner.get(key))
 
     def _drop_local(self) -> None:
@@ -416,7 +421,7 @@ class RedisSessionState:
                     self.stats["local"] += 1
                     return self._decide(entry, lease=True)
                 return self._read(session_id)
-            except (redis.RedisError, OSError) as exc:
+            except REDIS_ERRORS as exc:
                 self._fail(exc)
                 return NO_CACHE
 
@@ -479,18 +484,27 @@ class RedisSessionState:
         if seen.server_id is None or seen.epoch is None:
             return
         value = b"|".join((seen.server_id, seen.epoch, str(user_pk).encode()))
-        commands = [("SET", self.make_key(_ok_key(session_id)), value, "EX", ttl)]
+        rev, ok = (
+            self.make_key(_rev_key(session_id)),
+            self.make_key(_ok_key(session_id)),
+        )
+        commands = [("SET", ok, value, "EX", ttl)]
         renew = outbox_empty and not seen.lease and seen.t0_ms is not None
         if renew:
             commands.append(self._lease_command(seen.t0_ms))
+        # A key we write is no longer tracked for us (Redis forgets who read
+        # a key when it changes): read both again to be told of what follows.
+        commands.append(("MGET", rev, ok))
         with self.lock:
             if self.server_id != seen.server_id or os.getpid() != self.pid:
                 return  # another server since the read: its lifetime is not ours
             try:
-                self._call(*commands)
+                *_writes, (rev_value, ok_value) = self._call(*commands)
+                if session_id in self.local:  # no push dropped it since the read
+                    self.local[session_id] = (rev_value is not None, ok_value)
                 if renew:
                     self.lease_until = seen.sent_at + self._lease_seconds()
-            except (redis.RedisError, OSError) as exc:
+            except REDIS_ERRORS as exc:
                 self._fail(exc)
 
     def _lease_seconds(self) -> float:
@@ -525,11 +539,14 @@ class RedisSessionState:
                 self.lease_until = sent_at + self._lease_seconds()
                 self.stats["drains"] += 1
                 return True
-            except (redis.RedisError, OSError) as exc:
+            except REDIS_ERRORS as exc:
                 self._fail(exc)
                 return False
 
     def _write(self, session_ids: list[str]) -> None:
+        # NOLOOP: our own writes send us no push; local memory is updated here.
+        for sid in session_ids:
+            self._forget_local(sid)
         self._call(
             *(
                 ("SET", self.make_key(_rev_key(sid)), REVOKED, "EX", TOMBSTONE_TIMEOUT)
@@ -542,7 +559,7 @@ class RedisSessionState:
             try:
                 self._write(session_ids)
                 return True
-            except (redis.RedisError, OSError) as exc:
+            except REDIS_ERRORS as exc:
                 self._fail(exc)
                 return False
 
@@ -554,7 +571,7 @@ class RedisSessionState:
         with self.lock:
             try:
                 (listing,) = self._call(("CLIENT", "LIST", "TYPE", "normal"))
-            except (redis.RedisError, OSError):
+            except REDIS_ERRORS:
                 return False
         text = listing if isinstance(listing, bytes) else str(listing).encode()
         for line in text.splitlines():
@@ -573,8 +590,10 @@ class RedisSessionState:
             return
         with self.lock:
             try:
+                for sid in session_ids:
+                    self._forget_local(sid)
                 self._call(("DEL", *keys))
-            except (redis.RedisError, OSError) as exc:
+            except REDIS_ERRORS as exc:
                 self._fail(exc)
 
 

@@ -1,0 +1,87 @@
+"""
+A private ``redis-server`` for tests that stall, restart or fail over Redis.
+
+Each server binds 127.0.0.1 on a free port with its own data directory, so a
+test can do to it what it must never do to the shared Redis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def available() -> bool:
+    return os.access(REDIS_SERVER, os.X_OK)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """One redis-server process: start, pause, snapshot-restart, stop."""
+
+    def __init__(self, directory: Path, *config: str) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.config = config
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=5)
+
+    def start(self) -> RedisServer:
+        # "save" off unless a test asks: the snapshot is taken on purpose.
+        args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"]
+        args += ["--dir", str(self.directory), "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [*args, *self.config],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if self.client().ping():
+                    return self
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        raise RuntimeError(f"redis-server on port {self.port} did not start")
+
+    def pause(self) -> None:
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def shutdown_save(self) -> None:
+        """``SHUTDOWN SAVE``: the stock way to stop, writing dump.rdb."""
+        with contextlib.suppress(redis.ConnectionError):
+            self.client().shutdown(save=True)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.kill(self.process.pid, signal.SIGCONT)
+        self.process.kill()
+        self.process.wait(timeout=10)
