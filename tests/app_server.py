@@ -53,7 +53,7 @@ def start_server(port: int, workers: int = 2, **env: str) -> subprocess.Popen:
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(os.environ.get("APP_SERVER_LOG", os.devnull), "a"),  # noqa: SIM115
         start_new_session=True,
     )
 
@@ -65,7 +65,7 @@ def wait_until_up(base: str, process: subprocess.Popen) -> None:
         try:
             with urllib.request.urlopen(f"{base}/api/health/", timeout=2):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while it boots
             time.sleep(0.2)
     pytest.fail(f"{base} did not start")
 

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -85,3 +86,69 @@ class RedisServer:
         os.kill(self.process.pid, signal.SIGCONT)
         self.process.kill()
         self.process.wait(timeout=10)
+
+
+class Proxy:
+    """
+    A TCP relay in front of Redis, as a virtual address or a Sentinel-aware
+    client would be: switch() sends new connections to another server and
+    closes the relayed ones (Sentinel's failover ends with CLIENT KILL).
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self.target = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.relayed: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), 1)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.relayed += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(
+                    target=self._pipe, args=(src, dst), daemon=True
+                ).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(src)
+            _close(dst)
+
+    def switch(self, port: int) -> None:
+        with self.lock:
+            self.target, relayed, self.relayed = port, self.relayed, []
+        for sock in relayed:
+            _close(sock)
+
+    def close(self) -> None:
+        self.listener.close()
+        self.switch(0)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
