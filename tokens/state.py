@@ -310,7 +310,9 @@ class RedisSessionState:
         self.epoch: bytes | None = None
         self.lease_until = 0.0
         self.retry_at = 0.0
-        self.stats = {"local": 0, "remote": 0, "drains": 0, "reconnects": 0}
+        self.stats = dict.fromkeys(
+            ("local", "remote", "drains", "reconnects", "waits"), 0
+        )
 
     def _connection(self, conf: dict) -> Any:
         options = {
@@ -565,8 +567,9 @@ class RedisSessionState:
 
     def delivered(self) -> bool:
         """
-        Return True if every tracking connection's output is empty, i.e. every
-        invalidation queued so far has been written to its socket (rule 6).
+        Return True if no tracking connection waits for its socket to drain,
+        i.e. every invalidation queued before our last write has been written
+        to its socket (rule 6).
         """
         with self.lock:
             try:
@@ -580,7 +583,7 @@ class RedisSessionState:
                 continue
             if fields.get(b"id") == str(self.client_id).encode():
                 continue
-            if fields.get(b"obl") != b"0" or fields.get(b"oll") != b"0":
+            if b"w" in fields.get(b"events", b""):
                 return False
         return True
 
@@ -716,6 +719,7 @@ def sessions_mark_revoked(
             len(ids),
         )
     if isinstance(state, RedisSessionState):
+        state.stats["waits"] += 1
         _sleep_until(since + state._lease_seconds())
 
 
