@@ -18,13 +18,11 @@ import django
 
 def main() -> None:
     django.setup()
-    from django.core.cache import caches
 
     from tokens import services, state
-    from tokens.app_settings import app_settings
     from tokens.models import RevocationReason, Session
 
-    fast = state.get_state(caches[app_settings.CACHE_ALIAS])
+    fast = state.get_state()
     out = sys.stdout
     for line in sys.stdin:
         command, *args = line.split()

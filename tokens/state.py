@@ -219,8 +219,12 @@ def _load_user(pk: Any) -> Any:
 class SessionState:
     """Cached validity over any Django cache. All methods swallow cache errors."""
 
-    def __init__(self, cache: BaseCache) -> None:
-        self.cache = cache
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+
+    @property
+    def cache(self) -> BaseCache:
+        return caches[self.alias]  # Django keeps one cache object per thread
 
     def lookup(self, session_id: str) -> Lookup:
         rev, ok = _rev_key(session_id), _ok_key(session_id)
@@ -297,7 +301,6 @@ class RedisSessionState:
 
     def __init__(self, alias: str) -> None:
         conf = settings.CACHES[alias]
-        self.pid = os.getpid()
         self.lock = threading.RLock()
         self.make_key = caches[alias].make_key
         self.epoch_key = self.make_key(EPOCH_KEY).encode()
@@ -413,7 +416,7 @@ class RedisSessionState:
 
     def lookup(self, session_id: str) -> Lookup:
         with self.lock:
-            if os.getpid() != self.pid or time.monotonic() < self.retry_at:
+            if time.monotonic() < self.retry_at:
                 return NO_CACHE
             try:
                 self._read_pushes()
@@ -498,7 +501,7 @@ class RedisSessionState:
         # a key when it changes): read both again to be told of what follows.
         commands.append(("MGET", rev, ok))
         with self.lock:
-            if self.server_id != seen.server_id or os.getpid() != self.pid:
+            if self.server_id != seen.server_id:
                 return  # another server since the read: its lifetime is not ours
             try:
                 *_writes, (rev_value, ok_value) = self._call(*commands)
@@ -521,8 +524,6 @@ class RedisSessionState:
         from tokens.models import PendingTombstone
 
         with self.lock:
-            if os.getpid() != self.pid:
-                return False
             try:
                 sent_at = time.monotonic()
                 (now,) = self._call(("TIME",))
@@ -600,30 +601,39 @@ class RedisSessionState:
                 self._fail(exc)
 
 
-_states: dict[str, RedisSessionState] = {}
+_states: dict[str, SessionState | RedisSessionState] = {}
 _states_lock = threading.Lock()
 
 
-def get_state(cache: BaseCache) -> SessionState | RedisSessionState:
-    """Return the cached-validity store over *cache*, fastest for its backend."""
-    if not isinstance(cache, RedisCache):
-        return SessionState(cache)
+def get_state() -> SessionState | RedisSessionState:
+    """
+    Return the cached-validity store of CACHE_ALIAS, fastest for its backend:
+    one per process (a forked child makes its own: the parent's connection
+    and local memory are not its own).
+    """
     alias = app_settings.CACHE_ALIAS
     state = _states.get(alias)
-    if state is None or state.pid != os.getpid():
+    if state is None:
         with _states_lock:
             state = _states.get(alias)
-            if state is None or state.pid != os.getpid():
-                state = _states[alias] = RedisSessionState(alias)
+            if state is None:
+                state = _states[alias] = _make_state(alias)
     return state
 
 
-def _reset_states(*, setting: str, **kwargs: Any) -> None:
+def _make_state(alias: str) -> SessionState | RedisSessionState:
+    if isinstance(caches[alias], RedisCache):
+        return RedisSessionState(alias)
+    return SessionState(alias)
+
+
+def _reset_states(*, setting: str = "CACHES", **kwargs: Any) -> None:
     if setting in ("CACHES", "TOKENS"):
         _states.clear()
 
 
 setting_changed.connect(_reset_states, dispatch_uid="tokens_state_reset")
+os.register_at_fork(after_in_child=_reset_states)
 
 
 # The hot path ---------------------------------------------------------------
@@ -634,11 +644,10 @@ def session_user_get(*, session_id: str, user_id: str, now: datetime | None = No
     Return the user of an access token's session, or None if the session is not
     valid (revoked, expired, unknown, or its user inactive or gone).
     """
-    cache = get_cache()
-    if cache is None:
+    if not app_settings.CACHE_ALIAS:
         session = _valid_session(session_id, user_id, now)
         return session.user if session is not None else None
-    state = get_state(cache)
+    state = get_state()
     seen = state.lookup(session_id)
     if seen.kind == UNLEASED and state.drain():
         seen = state.lookup(session_id)
@@ -703,10 +712,9 @@ def sessions_mark_revoked(
 
     committed_at = committed_at if committed_at is not None else time.monotonic()
     ids = [str(sid) for sid in session_ids]
-    cache = get_cache()
-    if cache is None or not ids:
+    if not app_settings.CACHE_ALIAS or not ids:
         return
-    state = get_state(cache)
+    state = get_state()
     since = committed_at
     if state.write_tombstones(ids):
         PendingTombstone.objects.filter(session_id__in=ids).delete()
@@ -731,6 +739,5 @@ def _sleep_until(moment: float) -> None:
 
 def sessions_forget(session_ids: Iterable[uuid.UUID | str]) -> None:
     """Drop cached answers so the database is asked again."""
-    cache = get_cache()
-    if cache is not None:
-        get_state(cache).forget([str(sid) for sid in session_ids])
+    if app_settings.CACHE_ALIAS:
+        get_state().forget([str(sid) for sid in session_ids])

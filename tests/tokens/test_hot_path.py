@@ -45,7 +45,7 @@ def revoke(session, django_capture_on_commit_callbacks) -> None:
 
 
 def current_state():
-    return state.get_state(state.get_cache())
+    return state.get_state()
 
 
 def test_cold_cache_costs_one_query(
