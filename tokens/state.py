@@ -118,6 +118,7 @@ from django.core.signals import setting_changed
 from django.db.models import Exists
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -318,17 +319,23 @@ class RedisSessionState:
         )
 
     def _connection(self, conf: dict) -> Any:
-        options = {
-            k: v
-            for k, v in conf.get("OPTIONS", {}).items()
-            if k not in ("pool_class", "parser_class", "serializer")
-        }
+        # The cache's own options, as Django's RedisCache reads them: a
+        # ``pool_class`` such as redis-py's SentinelConnectionPool (with its
+        # ``service_name`` and ``sentinel_manager``) makes this connection ask
+        # Sentinel for the primary, like the cache's.
+        options = dict(conf.get("OPTIONS", {}))
+        options.pop("serializer", None)
+        pool_class = options.pop("pool_class", redis.ConnectionPool)
+        if isinstance(options.get("parser_class"), str):
+            options["parser_class"] = import_string(options["parser_class"])
         options.update(
             protocol=3,
             retry=Retry(NoBackoff(), 0),  # a failure is a miss, not a wait
             redis_connect_func=self._on_connect,
         )
-        pool = redis.ConnectionPool.from_url(_redis_url(conf["LOCATION"]), **options)
+        if isinstance(pool_class, str):
+            pool_class = import_string(pool_class)
+        pool = pool_class.from_url(_redis_url(conf["LOCATION"]), **options)
         return pool.make_connection()
 
     def _on_connect(self, conn: Any) -> None:
