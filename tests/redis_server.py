@@ -101,6 +101,8 @@ class Proxy:
         self.port = self.listener.getsockname()[1]
         self.lock = threading.Lock()
         self.relayed: list[socket.socket] = []
+        self.replication: list[socket.socket] = []
+        self.replication_cut = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -129,12 +131,24 @@ class Proxy:
     def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
+                if b"REPLCONF" in data:  # a replica's link to its primary
+                    with self.lock:
+                        self.replication.append(src)
+                    if self.replication_cut:
+                        break
                 dst.sendall(data)
         except OSError:
             pass
         finally:
             _close(src)
             _close(dst)
+
+    def cut_replication(self) -> None:
+        """Close replicas' links through the relay and refuse them from now on."""
+        with self.lock:
+            self.replication_cut, links = True, self.replication
+        for sock in links:
+            _close(sock)
 
     def switch(self, port: int) -> None:
         with self.lock:

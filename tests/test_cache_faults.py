@@ -11,17 +11,21 @@ nobody revoked is still served.
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import caches
+from redis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
 from tests.app_server import call, login, start_server, stop_server, wait_until_up
 from tests.conftest import requires_postgres
-from tests.redis_server import Proxy, RedisServer, free_port
+from tests.redis_server import REDIS_SERVER, Proxy, RedisServer, free_port
 from tests.redis_server import available as redis_available
+from tokens import services, state
 
 PROTECTED = "/api/auth/sessions/"
 SESSIONS = 6
@@ -163,7 +167,7 @@ def test_failover_to_a_replica_that_missed_the_writes(run, primary, relay, tmp_p
         run.warm()
         assert primary.client().wait(1, 5000) == 1
         # Cut the replica off: it keeps its data and misses what follows.
-        replica.client().replicaof("127.0.0.1", str(free_port()))
+        replica.client().replicaof("127.0.0.1", "1")  # nothing listens there
         run.logout_all()
         assert primary.client().keys("*tokens:rev:*")
         assert not replica.client().keys("*tokens:rev:*")
@@ -196,3 +200,113 @@ def test_tracking_table_eviction(app, make_user, relay, tmp_path):
         assert run.check_after() == 0
     finally:
         server.stop()
+
+
+def start_sentinel(directory, master_port: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
+    conf = directory / "sentinel.conf"
+    conf.write_text(
+        f"port {port}\nbind 127.0.0.1\ndir {directory}\n"
+        f"sentinel monitor mymaster 127.0.0.1 {master_port} 1\n"
+        "sentinel down-after-milliseconds mymaster 500\n"
+        "sentinel failover-timeout mymaster 5000\n"
+    )
+    process = subprocess.Popen(
+        [REDIS_SERVER, str(conf), "--sentinel"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return process, port
+
+
+def until(predicate, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.1)
+
+
+def test_sentinel_failover_to_a_replica_that_missed_the_writes(
+    settings, tmp_path, make_user, django_capture_on_commit_callbacks
+):
+    """
+    Django's RedisCache through redis-py's Sentinel pool: the primary dies
+    after logouts its replica never received; Sentinel promotes the replica and
+    every process follows it. The revoked session stays refused; another is
+    still served from the new primary.
+    """
+    primary = RedisServer(tmp_path / "p").start()
+    # The primary's address for everyone (Sentinel, replica, app) is a relay,
+    # so that the replica's link alone can be cut.
+    link = Proxy(primary.port)
+    replica = RedisServer(
+        tmp_path / "r", "--replicaof", "127.0.0.1", str(link.port)
+    ).start()
+    sentinel, sentinel_port = start_sentinel(tmp_path / "s", link.port)
+    try:
+        until(
+            lambda: replica.client().info("replication")["master_link_status"] == "up"
+        )
+        manager = Sentinel([("127.0.0.1", sentinel_port)], socket_timeout=0.5)
+        until(lambda: manager.discover_slaves("mymaster"))
+        settings.CACHES = {
+            **settings.CACHES,
+            "ha": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://mymaster/0",
+                "OPTIONS": {
+                    "pool_class": SentinelConnectionPool,
+                    "service_name": "mymaster",
+                    "sentinel_manager": manager,
+                    "socket_connect_timeout": 0.25,
+                    "socket_timeout": 0.25,
+                },
+            },
+        }
+        settings.TOKENS = {**settings.TOKENS, "CACHE_ALIAS": "ha"}
+        revoked, kept = (services.session_create(user=make_user()) for _ in range(2))
+        for pair in (revoked, kept):
+            for _ in range(2):
+                assert check(pair) is not None
+        caches["ha"].set("probe", 1)  # the cache itself goes through Sentinel
+        assert primary.client().wait(1, 5000) == 1
+        lifetime = state.get_state().server_id
+        link.cut_replication()  # the replica misses everything from now on
+        with django_capture_on_commit_callbacks(execute=True):
+            services.session_revoke(session=revoked.session, reason="logout")
+        assert check(revoked) is None
+        assert not replica.client().keys("*tokens:rev:*")
+        primary.stop()
+        link.switch(1)
+        until(lambda: master_port(manager) == replica.port, seconds=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            assert check(revoked) is None
+            assert check(kept) is not None
+            if state.get_state().server_id not in (None, lifetime):
+                break  # the process now talks to the promoted replica
+            time.sleep(0.1)
+        assert state.get_state().server_id not in (None, lifetime)
+        assert check(revoked) is None
+        assert caches["ha"].get("probe") == 1
+    finally:
+        sentinel.kill()
+        sentinel.wait(timeout=10)
+        replica.stop()
+        primary.stop()
+        link.close()
+
+
+def master_port(manager: Sentinel) -> int | None:
+    try:
+        return manager.discover_master("mymaster")[1]
+    except MasterNotFoundError:  # in the middle of the failover
+        return None
+
+
+def check(pair):
+    return state.session_user_get(
+        session_id=str(pair.session.pk), user_id=str(pair.session.user_id)
+    )

@@ -425,17 +425,29 @@ class RedisSessionState:
         with self.lock:
             if time.monotonic() < self.retry_at:
                 return NO_CACHE
-            try:
-                self._read_pushes()
-                entry = self.local.get(session_id)
-                if entry is not None and self._leased() and self.epoch is not None:
-                    self.local.move_to_end(session_id)
-                    self.stats["local"] += 1
-                    return self._decide(entry, lease=True)
-                return self._read(session_id)
-            except REDIS_ERRORS as exc:
-                self._fail(exc)
-                return NO_CACHE
+            for attempt in (1, 2):
+                try:
+                    return self._lookup(session_id)
+                except redis.ConnectionError as exc:
+                    # Closed under us (restart, CLIENT KILL, failover): what it
+                    # would have told us is lost. Start afresh, once, now.
+                    if attempt == 2:
+                        self._fail(exc)
+                    self.conn.disconnect()
+                    self._drop_local()
+                except REDIS_ERRORS as exc:  # timeouts: leave Redis alone a while
+                    self._fail(exc)
+                    break
+            return NO_CACHE
+
+    def _lookup(self, session_id: str) -> Lookup:
+        self._read_pushes()
+        entry = self.local.get(session_id)
+        if entry is not None and self._leased() and self.epoch is not None:
+            self.local.move_to_end(session_id)
+            self.stats["local"] += 1
+            return self._decide(entry, lease=True)
+        return self._read(session_id)
 
     def _leased(self) -> bool:
         return time.monotonic() < self.lease_until
