@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
     path("api/health/", views.health, name="health"),
+    path("api/health/ready/", views.ready, name="ready"),
     path("api/auth/", include("tokens.urls")),
     path("api/accounts/", include("accounts.urls")),
     path("api/profiles/", include("accounts.profile_urls")),

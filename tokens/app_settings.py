@@ -215,6 +215,25 @@ class AppSettings:
         """Seconds a cached "session valid" answer lives. Default: 300."""
         return self._setting("CACHE_TTL", 300)
 
+    @property
+    def CACHE_LEASE(self) -> timedelta:
+        """
+        How long a check of the pending-tombstone outbox vouches for the Redis
+        cache (see ``tokens.state``): processes re-check the outbox this often,
+        and a revocation whose cache write failed answers this long after its
+        commit. Default: 250 ms. Keep it at or below the Redis socket timeout.
+        """
+        return self._setting("CACHE_LEASE", timedelta(milliseconds=250))
+
+    @property
+    def CACHE_LOCAL_ENTRIES(self) -> int:
+        """
+        Sessions each process keeps in memory, kept current by Redis's
+        invalidation pushes (``CLIENT TRACKING``); least recently used go
+        first. ``0`` answers every request from Redis. Default: 20,000.
+        """
+        return self._setting("CACHE_LOCAL_ENTRIES", 20_000)
+
     # Policies ------------------------------------------------------------------
 
     @property

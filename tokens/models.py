@@ -241,3 +241,23 @@ class RefreshTokenRecord(models.Model):
         if now >= self.expires_at:
             return RefreshTokenStatus.EXPIRED
         return RefreshTokenStatus.ACTIVE
+
+
+class PendingTombstone(models.Model):
+    """
+    A revoked session whose tombstone may not be in the cache yet.
+
+    Inserted by the revocation's own transaction, deleted once the tombstone
+    is written. Until then every process that trusts the cache writes it
+    first (see ``tokens.state``): a revocation the cache missed is not lost.
+    """
+
+    session_id = models.UUIDField(_("session id"), primary_key=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending cache tombstone")
+        verbose_name_plural = _("pending cache tombstones")
+
+    def __str__(self) -> str:
+        return str(self.session_id)

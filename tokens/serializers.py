@@ -152,7 +152,7 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
         return describe_user_agent(session.user_agent)
 
     def get_current(self, session: Session) -> bool:
-        return str(session.pk) == self.context.get("current_session_id")
+        return session.pk == self.context.get("current_session_id")
 
 
 class RevokedCountSerializer(serializers.Serializer[Any]):

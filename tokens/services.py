@@ -6,6 +6,7 @@ these; nothing else changes a session.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,12 @@ from django.utils import timezone
 from tokens import signals
 from tokens.app_settings import app_settings
 from tokens.exceptions import RefreshTokenReused, SessionInvalid, TokenAlreadyRotated
-from tokens.models import RefreshTokenRecord, RevocationReason, Session
+from tokens.models import (
+    PendingTombstone,
+    RefreshTokenRecord,
+    RevocationReason,
+    Session,
+)
 from tokens.security import security_event
 from tokens.state import sessions_forget, sessions_mark_revoked
 from tokens.tokens import AccessToken, RefreshToken, UntypedToken, canonical_claims
@@ -238,7 +244,18 @@ def _revoke_locked(session: Session, reason: str, by: Any, now: datetime) -> Non
     session.revoked_at, session.revoked_reason = now, reason
     session.revoked_by_id = _pk(by)
     session.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    _tombstones_pending([session.pk])
     transaction.on_commit(lambda: _announce_revoked([session], reason, by))
+
+
+def _tombstones_pending(session_ids: list[Any]) -> None:
+    # In the revocation's own transaction: a tombstone the cache misses after
+    # the commit is still known, and written by the next process that trusts
+    # the cache (tokens.state, rule 4).
+    PendingTombstone.objects.bulk_create(
+        [PendingTombstone(session_id=sid) for sid in session_ids],
+        ignore_conflicts=True,
+    )
 
 
 def user_sessions_revoke(
@@ -259,12 +276,15 @@ def user_sessions_revoke(
         for session in sessions:
             session.revoked_at, session.revoked_reason = now, reason
             session.revoked_by_id = _pk(by)
+        if sessions:
+            _tombstones_pending([s.pk for s in sessions])
         transaction.on_commit(lambda: _announce_revoked(sessions, reason, by))
     return len(sessions)
 
 
 def _announce_revoked(sessions: list[Session], reason: str, by: Any) -> None:
-    sessions_mark_revoked(s.pk for s in sessions)
+    # Runs after the commit: the clock reading bounds the commit from above.
+    sessions_mark_revoked((s.pk for s in sessions), committed_at=time.monotonic())
     for session in sessions:
         security_event(
             "session_revoked",

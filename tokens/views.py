@@ -252,7 +252,7 @@ class SessionListView(APIView):
     @extend_schema(responses={200: SessionSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         sessions = services.user_active_sessions(user=request.user)
-        context = {"current_session_id": request.auth["sid"]}
+        context = {"current_session_id": request.auth.session_id}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 
 
