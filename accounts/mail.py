@@ -1,13 +1,15 @@
 """
 The emails the accounts app sends, and when they leave.
 
-A view that sends mail collects the messages in an *outbox* and hands them to
-an ``OutboxResponse``, which delivers them after the server has sent the
-response (WSGI and ASGI servers call ``close()`` then). The client's wait is
-therefore the same whether or not a message was due, which is what keeps
-password reset and registration from telling, by their timing, whether an
-account exists. Without an outbox (the shell, a command) messages leave when
-the current transaction commits.
+Messages are handed to a background task (``accounts.tasks.mail_send``, run by
+the tasks worker), never sent by the process that answers the request. A view
+that sends mail collects the messages in an *outbox* and hands them to an
+``OutboxResponse``, which enqueues them after the server has sent the response
+(WSGI and ASGI servers call ``close()`` then). Neither the client's wait nor
+the next request on the same worker therefore depends on whether a message was
+due, which is what keeps password reset and registration from telling, by
+their timing, whether an account exists. Without an outbox (the shell, a
+command) messages are enqueued when the current transaction commits.
 """
 
 from __future__ import annotations
@@ -46,16 +48,26 @@ def mail_queue(*, message: EmailMessage, outbox: Outbox | None = None) -> None:
 
 
 def mail_deliver(*, messages: Iterable[EmailMessage]) -> None:
-    """Send *messages*; a failure is logged, never raised (the answer is gone)."""
+    """
+    Enqueue *messages* for the mail worker; a failure to enqueue is logged,
+    never raised (the answer is gone).
+    """
+    from accounts.tasks import mail_send
+
     for message in messages:
         try:
-            message.send()
+            mail_send.enqueue(
+                subject=message.subject,
+                body=message.body,
+                from_email=message.from_email,
+                to=list(message.to),
+            )
         except Exception:
-            logger.exception("could not send %r", message.subject)
+            logger.exception("could not enqueue %r", message.subject)
 
 
 class OutboxResponse(Response):
-    """A DRF response that sends its outbox once the server has delivered it."""
+    """A DRF response that enqueues its outbox once the server has delivered it."""
 
     def __init__(self, *args: Any, outbox: Outbox, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

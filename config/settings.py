@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "tokens",
     "accounts",
 ]
@@ -142,6 +144,17 @@ vars().update(
         default="consolemail://" if DEBUG else "smtp://localhost:25",
     )
 )
+# Mail leaves through a background task, never from the request worker (see
+# accounts/tasks.py): the database backend queues it and `manage.py db_worker`
+# (started by `make run`) sends it. TASKS_BACKEND=immediate sends in-process.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env.str("TASKS_BACKEND", default="database")]
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 FRONTEND_RESET_URL = env.str(
     "FRONTEND_RESET_URL", default="http://127.0.0.1:8000/reset/{uid}/{token}/"
@@ -228,5 +241,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "tokens.security": {"level": "INFO"},
+        # Django's own console handler and the root's both printed every
+        # django.request line; in development runserver's access line
+        # (django.server) already shows each 4xx, so only 5xx are repeated.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"level": "ERROR" if DEBUG else "WARNING"},
     },
 }

@@ -22,3 +22,5 @@ REST_FRAMEWORK = {
     },
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail is sent by the task as it is enqueued: tests read mail.outbox at once.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,19 @@
+"""
+Background work of the accounts app, through Django's tasks framework.
+
+Mail is sent by a worker (``manage.py db_worker``), not by the process that
+answered the request: an SMTP exchange on the request worker made the *next*
+request it served slower only when a message was due, which told whether a
+reset or registration address had an account.
+"""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMessage
+from django_tasks import task
+
+
+@task()
+def mail_send(*, subject: str, body: str, from_email: str, to: list[str]) -> None:
+    """Send one plain-text message; a failure fails the task, and is logged."""
+    EmailMessage(subject, body, from_email, to).send()
