@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
@@ -25,9 +26,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from accounts import app_settings
 from accounts.emails import normalize_email
 from accounts.mail import Outbox, mail_build, mail_queue
 from accounts.models import USER_ID_MAX, Profile, User, new_user_id
+from accounts.tokens import email_verification_token
 from tokens.services import sessions_on_password_change, sessions_on_password_reset
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ INSERT_ATTEMPTS = 3
 EMAIL_TAKEN = _("An account with this email address already exists.")
 PASSWORD_INCORRECT = _("Your password was entered incorrectly.")
 RESET_LINK_INVALID = _("This password reset link is invalid or has expired.")
+VERIFY_LINK_INVALID = _("This verification link is invalid or has expired.")
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,14 @@ def user_register(
     their mail leaves after the response, so they also take about as long.
     Registration therefore does not tell whether an address is registered.
 
-    It cannot hide it from everybody: whoever registers an address can then try
-    to sign in with the password they chose, which works only if the account
-    was new. Closing that needs an email-verification step before the first
-    sign-in (see the README, "Accounts").
+    Unless ``ACCOUNTS_EMAIL_VERIFICATION`` is ``none``, a new account is sent
+    a verification link instead of the welcome mail. In ``mandatory`` mode both
+    paths also leave a *registration claim* (the password's hash, for the
+    link's lifetime), so that signing in with the password just registered is
+    refused alike, "email not verified", whether the account is new or the
+    address was already taken (see ``accounts.backends``). In the other modes
+    whoever registers an address can then sign in with the password they chose
+    only if the account was new, which tells (see the README, "Accounts").
     """
     email = _email_normalize(email)
     user = User(email=email, display_name=display_name)
@@ -77,6 +85,7 @@ def user_register(
     user.set_password(password)
     for attempt in range(INSERT_ATTEMPTS):
         if _email_registered(email):
+            _registration_claim_keep(email, user.password)
             return _registration_duplicate(email, outbox)
         user.pk = new_user_id()
         try:
@@ -88,10 +97,12 @@ def user_register(
             if attempt == INSERT_ATTEMPTS - 1:
                 raise
             continue
-        mail_queue(
-            message=mail_build(to=email, template="welcome", context={"user": user}),
-            outbox=outbox,
-        )
+        _registration_claim_keep(email, user.password)
+        if app_settings.email_verification() == app_settings.VERIFICATION_NONE:
+            message = mail_build(to=email, template="welcome", context={"user": user})
+        else:
+            message = _verification_message(user, address=email)
+        mail_queue(message=message, outbox=outbox)
         return Registration(id=user.pk, email=email)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -122,6 +133,100 @@ def _registration_notice_due(email: str) -> bool:
         return True
 
 
+def _claim_key(email: str) -> str:
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return f"accounts:registration-claim:{digest}"
+
+
+def _registration_claim_keep(email: str, password_hash: str) -> None:
+    if app_settings.email_verification() != app_settings.VERIFICATION_MANDATORY:
+        return
+    timeout = int(app_settings.email_verification_timeout().total_seconds())
+    try:
+        cache.set(_claim_key(email), password_hash, timeout=timeout)
+    except Exception:
+        logger.warning("cache unreachable; registration claim not kept")
+
+
+def registration_claim_matches(*, email: str, password: str) -> bool:
+    """
+    Whether *password* is the one a recent registration of *email* chose.
+
+    The hasher runs whenever a claim exists, matching or not, so that a new
+    account and a taken address cost the same at sign-in.
+    """
+    try:
+        email = normalize_email(email)
+        claimed = cache.get(_claim_key(email))
+    except ValidationError:
+        return False
+    except Exception:
+        logger.warning("cache unreachable; registration claim not read")
+        return False
+    return bool(claimed) and check_password(password, claimed)
+
+
+# Email verification -------------------------------------------------------------
+
+
+def _verification_message(user: User, *, address: str, change: bool = False):
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_verification_token.make_token(user)
+    context = {
+        "user": user,
+        "address": address,
+        "change": change,
+        "mandatory": app_settings.email_verification()
+        == app_settings.VERIFICATION_MANDATORY,
+        "verify_url": app_settings.frontend_verify_url().format(uid=uid, token=token),
+        "timeout_days": app_settings.email_verification_timeout().days,
+    }
+    return mail_build(to=address, template="email_verification", context=context)
+
+
+def email_verification_resend(*, email: str, outbox: Outbox | None = None) -> None:
+    """
+    Mail a fresh verification link to *email* if an active account has it
+    unverified; otherwise do nothing. The answer is the same either way.
+    """
+    try:
+        email = normalize_email(email)
+    except ValidationError:
+        return
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is None or user.email_verified:
+        return
+    mail_queue(message=_verification_message(user, address=email), outbox=outbox)
+
+
+def email_verification_confirm(*, uid: str, token: str) -> User:
+    """
+    Follow a verification link: mark the address verified or, for a pending
+    change, make the new address the account's. The link then stops working
+    (its hash covers the state it changes) and expires after
+    ``ACCOUNTS_EMAIL_VERIFICATION_TIMEOUT`` anyway.
+    """
+    with transaction.atomic():
+        user = _user_from_uid(uid)
+        if user is None or not email_verification_token.check_token(user, token):
+            raise _field_error("token", VERIFY_LINK_INVALID, "invalid")
+        fields = ["email_verified"]
+        if user.pending_email:
+            old_email = user.email
+            user.email = _email_available(user.pending_email, user)
+            user.pending_email = ""
+            fields += ["email", "pending_email"]
+        user.email_verified = True
+        try:
+            with transaction.atomic():
+                user.save(update_fields=fields)
+        except IntegrityError as exc:
+            raise _field_error("email", EMAIL_TAKEN, "unique") from exc
+        if "email" in fields:
+            _email_changed_notify(old_email, user.email, None)
+    return user
+
+
 # The signed-in user's account ---------------------------------------------------
 
 
@@ -138,6 +243,9 @@ def user_update(
 
     A new email address needs *current_password*: a stolen access token alone
     must not be enough to take the account over. The old address is told.
+    With ``ACCOUNTS_EMAIL_VERIFICATION`` at ``optional`` the new address is
+    used at once and mailed a verification link; at ``mandatory`` it waits in
+    ``pending_email`` until that link is followed.
     """
     changed: list[str] = []
     old_email = user.email
@@ -147,8 +255,7 @@ def user_update(
     new_email = _email_normalize(email) if email is not None else user.email
     if new_email != user.email:
         _password_check(user, current_password, field="current_password")
-        user.email = _email_available(new_email, user)
-        changed.append("email")
+        changed += _email_change(user, _email_available(new_email, user))
     if not changed:
         return user
     try:
@@ -157,9 +264,32 @@ def user_update(
     except IntegrityError as exc:
         user.email = old_email
         raise _field_error("email", EMAIL_TAKEN, "unique") from exc
-    if "email" in changed:
-        _email_changed_notify(old_email, user.email, outbox)
+    if "email" in changed or "pending_email" in changed:
+        _email_change_mail(user, old_email, new_email, outbox)
     return user
+
+
+def _email_change(user: User, new_email: str) -> list[str]:
+    """Apply a change of address as the verification mode says; return the fields."""
+    mode = app_settings.email_verification()
+    if mode == app_settings.VERIFICATION_MANDATORY:
+        user.pending_email = new_email
+        return ["pending_email"]
+    user.email, user.pending_email = new_email, ""
+    if mode == app_settings.VERIFICATION_NONE:
+        return ["email", "pending_email"]
+    user.email_verified = False
+    return ["email", "pending_email", "email_verified"]
+
+
+def _email_change_mail(
+    user: User, old_email: str, new_email: str, outbox: Outbox | None
+) -> None:
+    pending = bool(user.pending_email)
+    _email_changed_notify(old_email, new_email, outbox, pending=pending)
+    if app_settings.email_verification() != app_settings.VERIFICATION_NONE:
+        message = _verification_message(user, address=new_email, change=True)
+        mail_queue(message=message, outbox=outbox)
 
 
 def _email_available(email: str, user: User) -> str:
@@ -168,8 +298,10 @@ def _email_available(email: str, user: User) -> str:
     return email
 
 
-def _email_changed_notify(old: str, new: str, outbox: Outbox | None) -> None:
-    context = {"old_email": old, "new_email": new}
+def _email_changed_notify(
+    old: str, new: str, outbox: Outbox | None, *, pending: bool = False
+) -> None:
+    context = {"old_email": old, "new_email": new, "pending": pending}
     message = mail_build(to=old, template="email_changed", context=context)
     mail_queue(message=message, outbox=outbox)
 
@@ -249,7 +381,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     checked and used, so two concurrent uses of one link cannot both succeed.
     """
     with transaction.atomic():
-        user = _password_reset_user(uid)
+        user = _user_from_uid(uid)
         if user is None or not default_token_generator.check_token(user, token):
             raise _field_error("token", RESET_LINK_INVALID, "invalid")
         _password_validate(new_password, user=user, field="new_password")
@@ -259,8 +391,8 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     return user
 
 
-def _password_reset_user(uid: str) -> User | None:
-    """Return the active user a reset link's *uid* names, locked, or None."""
+def _user_from_uid(uid: str) -> User | None:
+    """Return the active user a link's *uid* names, locked, or None."""
     try:
         raw = urlsafe_base64_decode(uid).decode("ascii")
     except (ValueError, UnicodeDecodeError):

@@ -101,6 +101,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend plus the email-verification rule (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailVerificationBackend"]
 
 # Argon2id first; hashes made by the others are upgraded on the next login.
 PASSWORD_HASHERS = [
@@ -156,8 +158,20 @@ TASKS = {
     }
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# Where the links in account emails point: this site's own pages by default.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 FRONTEND_RESET_URL = env.str(
-    "FRONTEND_RESET_URL", default="http://127.0.0.1:8000/reset/{uid}/{token}/"
+    "FRONTEND_RESET_URL", default=SITE_URL + "/reset/{uid}/{token}/"
+)
+FRONTEND_VERIFY_URL = env.str(
+    "FRONTEND_VERIFY_URL", default=SITE_URL + "/verify/{uid}/{token}/"
+)
+# none | optional | mandatory, as django-allauth's ACCOUNT_EMAIL_VERIFICATION.
+# optional by default: a fresh checkout signs in without a mail server; set
+# mandatory in production (see README, "Email verification").
+ACCOUNTS_EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional")
+ACCOUNTS_EMAIL_VERIFICATION_TIMEOUT = timedelta(
+    days=env.int("EMAIL_VERIFICATION_DAYS", default=3)
 )
 
 REST_FRAMEWORK = {
@@ -180,6 +194,10 @@ REST_FRAMEWORK = {
         "register_ip": env.str("THROTTLE_REGISTER_IP", default="10/hour"),
         "password_reset_ip": env.str("THROTTLE_RESET_IP", default="10/hour"),
         "password_reset_account": env.str("THROTTLE_RESET_ACCOUNT", default="3/hour"),
+        "email_verification_ip": env.str("THROTTLE_VERIFY_IP", default="10/hour"),
+        "email_verification_account": env.str(
+            "THROTTLE_VERIFY_ACCOUNT", default="3/hour"
+        ),
     },
 }
 
