@@ -43,6 +43,7 @@ def test_register_sends_a_welcome_mail_without_verification(api_client, settings
     assert "created" in mail.outbox[0].subject
 
 
+@pytest.mark.django_db
 def test_register_sends_a_verification_link_by_default(api_client):
     """The default ("optional") welcomes the account with a verification link."""
     register(api_client, email="new@example.com")
