@@ -199,7 +199,9 @@ def email_verification_resend(*, email: str, outbox: Outbox | None = None) -> No
     mail_queue(message=_verification_message(user, address=email), outbox=outbox)
 
 
-def email_verification_confirm(*, uid: str, token: str) -> User:
+def email_verification_confirm(
+    *, uid: str, token: str, outbox: Outbox | None = None
+) -> User:
     """
     Follow a verification link: mark the address verified or, for a pending
     change, make the new address the account's. The link then stops working
@@ -223,7 +225,7 @@ def email_verification_confirm(*, uid: str, token: str) -> User:
         except IntegrityError as exc:
             raise _field_error("email", EMAIL_TAKEN, "unique") from exc
         if "email" in fields:
-            _email_changed_notify(old_email, user.email, None)
+            _email_changed_notify(old_email, user.email, outbox)
     return user
 
 

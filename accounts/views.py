@@ -234,8 +234,9 @@ class EmailVerifyView(AnonymousAPIView):
     )
     def post(self, request: Request) -> Response:
         data = self.get_validated_data(EmailVerifySerializer)
-        services.email_verification_confirm(**data)
-        return Response({"detail": VERIFIED})
+        outbox: list = []
+        services.email_verification_confirm(**data, outbox=outbox)
+        return OutboxResponse({"detail": VERIFIED}, outbox=outbox)
 
 
 class EmailVerificationResendView(AnonymousAPIView):
