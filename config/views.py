@@ -1,5 +1,6 @@
 """Project-level views: health check, JSON error pages for the API, the demo page."""
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -71,10 +72,13 @@ def demo_config(request: HttpRequest) -> dict:
     """Return what the demo page's script needs: the mode, the URLs, the CSRF token."""
     return {
         "cookieMode": app_settings.REFRESH_COOKIE,
+        "emailVerification": getattr(settings, "ACCOUNTS_EMAIL_VERIFICATION", "none"),
         "csrfToken": get_token(request),
         "urls": {
             "register": "/api/accounts/register/",
             "me": "/api/accounts/me/",
+            "passwordReset": "/api/accounts/password-reset/",
+            "verifyResend": "/api/accounts/verify-email/resend/",
             "login": reverse("tokens:token_obtain"),
             "refresh": reverse("tokens:token_refresh"),
             "logout": reverse("tokens:logout"),
