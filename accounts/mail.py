@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,16 @@ from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
 
-Outbox = list[EmailMessage]
+
+@dataclass(frozen=True)
+class Deferred:
+    """A task to enqueue with the outbox, in place of a message built now."""
+
+    task: Any
+    kwargs: dict[str, Any]
+
+
+Outbox = list[EmailMessage | Deferred]
 
 
 def mail_build(*, to: str, template: str, context: dict[str, Any]) -> EmailMessage:
@@ -39,31 +49,40 @@ def mail_build(*, to: str, template: str, context: dict[str, Any]) -> EmailMessa
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
-def mail_queue(*, message: EmailMessage, outbox: Outbox | None = None) -> None:
-    """Put *message* in *outbox*, or send it once the transaction commits."""
+def mail_queue(
+    *, message: EmailMessage | Deferred, outbox: Outbox | None = None
+) -> None:
+    """Put *message* in *outbox*, or enqueue it once the transaction commits."""
     if outbox is not None:
         outbox.append(message)
     else:
         transaction.on_commit(lambda: mail_deliver(messages=[message]))
 
 
-def mail_deliver(*, messages: Iterable[EmailMessage]) -> None:
+def mail_deliver(*, messages: Iterable[EmailMessage | Deferred]) -> None:
     """
-    Enqueue *messages* for the mail worker; a failure to enqueue is logged,
+    Enqueue *messages* for the tasks worker; a failure to enqueue is logged,
     never raised (the answer is gone).
     """
-    from accounts.tasks import mail_send
-
     for message in messages:
         try:
-            mail_send.enqueue(
-                subject=message.subject,
-                body=message.body,
-                from_email=message.from_email,
-                to=list(message.to),
-            )
+            _enqueue(message)
         except Exception:
-            logger.exception("could not enqueue %r", message.subject)
+            logger.exception("could not enqueue %r", message)
+
+
+def _enqueue(message: EmailMessage | Deferred) -> None:
+    from accounts.tasks import mail_send
+
+    if isinstance(message, Deferred):
+        message.task.enqueue(**message.kwargs)
+        return
+    mail_send.enqueue(
+        subject=message.subject,
+        body=message.body,
+        from_email=message.from_email,
+        to=list(message.to),
+    )
 
 
 class OutboxResponse(Response):

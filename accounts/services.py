@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import app_settings
 from accounts.emails import normalize_email
-from accounts.mail import Outbox, mail_build, mail_queue
+from accounts.mail import Deferred, Outbox, mail_build, mail_queue
 from accounts.models import USER_ID_MAX, Profile, User, new_user_id
 from accounts.tokens import email_verification_token
 from tokens.services import sessions_on_password_change, sessions_on_password_reset
@@ -344,21 +344,30 @@ def user_deactivate(*, user: User, password: str) -> None:
 
 def password_reset_request(*, email: str, outbox: Outbox | None = None) -> None:
     """
-    Mail a single-use reset link to *email* if an active account with a usable
-    password has it; otherwise do nothing, in the same time.
+    Have a single-use reset link mailed to *email* if an active account with a
+    usable password has it; otherwise nothing is sent.
 
-    Nothing here runs the hasher, in either case: the answer costs one indexed
-    query both ways, and the mail, the only slow part, leaves after the
-    response when an outbox is given (see ``accounts.mail``).
+    The request does the same work for every address: it enqueues the task
+    that looks the account up (``accounts.tasks.password_reset_mail``), after
+    the response when an outbox is given. Neither the answer nor the next
+    request on the same worker can then tell whether the account exists.
     """
+    from accounts.tasks import password_reset_mail
+
     try:
         email = normalize_email(email)
     except ValidationError:
         return
+    deferred = Deferred(task=password_reset_mail, kwargs={"email": email})
+    mail_queue(message=deferred, outbox=outbox)
+
+
+def password_reset_mail_send(*, email: str) -> None:
+    """Send the reset link of *email*'s account, if it can be reset (the task)."""
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None or not user.has_usable_password():
         return
-    mail_queue(message=_password_reset_message(user), outbox=outbox)
+    _password_reset_message(user).send()
 
 
 def _password_reset_message(user: User):

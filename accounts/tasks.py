@@ -17,3 +17,15 @@ from django_tasks import task
 def mail_send(*, subject: str, body: str, from_email: str, to: list[str]) -> None:
     """Send one plain-text message; a failure fails the task, and is logged."""
     EmailMessage(subject, body, from_email, to).send()
+
+
+@task()
+def password_reset_mail(*, email: str) -> None:
+    """
+    Mail a reset link to *email* if an active account can use one. The request
+    only enqueued this, whatever the address: the lookup happens here, so the
+    request worker does the same work for every address.
+    """
+    from accounts.services import password_reset_mail_send
+
+    password_reset_mail_send(email=email)
