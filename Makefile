@@ -31,7 +31,8 @@ run: bootstrap
 	@echo "  Demo page:  http://127.0.0.1:$(PORT)/"
 	@echo "  Mail:       printed below by the tasks worker (console backend)"
 	@echo ""
-	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	@export SITE_URL=http://127.0.0.1:$(PORT); \
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
