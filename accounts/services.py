@@ -101,7 +101,7 @@ def user_register(
         if app_settings.email_verification() == app_settings.VERIFICATION_NONE:
             message = mail_build(to=email, template="welcome", context={"user": user})
         else:
-            message = _verification_message(user, address=email)
+            message = _verification_deferred(user, address=email)
         mail_queue(message=message, outbox=outbox)
         return Registration(id=user.pk, email=email)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -184,6 +184,27 @@ def _verification_message(user: User, *, address: str, change: bool = False):
     return mail_build(to=address, template="email_verification", context=context)
 
 
+def _verification_deferred(user: User, *, address: str, change: bool = False):
+    from accounts.tasks import email_verification_mail
+
+    kwargs = {"user_id": user.pk, "address": address, "change": change}
+    return Deferred(task=email_verification_mail, kwargs=kwargs)
+
+
+def email_verification_mail_send(*, user_id: int, address: str, change: bool) -> None:
+    """
+    Send the verification link of *address* (the task), unless the account no
+    longer waits for one: it was verified, or its address changed meanwhile.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    waiting = user.pending_email if change and user.pending_email else user.email
+    if waiting != address or (user.email_verified and not user.pending_email):
+        return
+    _verification_message(user, address=address, change=change).send()
+
+
 def email_verification_resend(*, email: str, outbox: Outbox | None = None) -> None:
     """
     Mail a fresh verification link to *email* if an active account has it
@@ -196,7 +217,7 @@ def email_verification_resend(*, email: str, outbox: Outbox | None = None) -> No
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None or user.email_verified:
         return
-    mail_queue(message=_verification_message(user, address=email), outbox=outbox)
+    mail_queue(message=_verification_deferred(user, address=email), outbox=outbox)
 
 
 def email_verification_confirm(
@@ -290,7 +311,7 @@ def _email_change_mail(
     pending = bool(user.pending_email)
     _email_changed_notify(old_email, new_email, outbox, pending=pending)
     if app_settings.email_verification() != app_settings.VERIFICATION_NONE:
-        message = _verification_message(user, address=new_email, change=True)
+        message = _verification_deferred(user, address=new_email, change=True)
         mail_queue(message=message, outbox=outbox)
 
 

@@ -4,7 +4,9 @@ Background work of the accounts app, through Django's tasks framework.
 Mail is sent by a worker (``manage.py db_worker``), not by the process that
 answered the request: an SMTP exchange on the request worker made the *next*
 request it served slower only when a message was due, which told whether a
-reset or registration address had an account.
+reset or registration address had an account. Messages that carry a link are
+built in the worker, so the queue (a database table) never holds a usable
+reset or verification token.
 """
 
 from __future__ import annotations
@@ -29,3 +31,14 @@ def password_reset_mail(*, email: str) -> None:
     from accounts.services import password_reset_mail_send
 
     password_reset_mail_send(email=email)
+
+
+@task()
+def email_verification_mail(*, user_id: int, address: str, change: bool) -> None:
+    """
+    Mail a verification link for *address* to it. The link is made here, in
+    the worker, so that no usable link waits in the task queue's table.
+    """
+    from accounts.services import email_verification_mail_send
+
+    email_verification_mail_send(user_id=user_id, address=address, change=change)
