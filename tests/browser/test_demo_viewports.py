@@ -107,3 +107,15 @@ def test_demo_fits_and_behaves(tab, width, user, login, screenshot_dir):
     page.click("#logout-all-confirm")
     page.wait_for_selector("#message:has-text('1 session revoked')")
     assert_no_horizontal_scroll(page)
+
+
+@pytest.mark.parametrize("path", ["/reset/MTIz/abc-123/", "/verify/MTIz/abc-123/"])
+def test_the_link_pages_fit_too(tab, path):
+    """The pages the mails link to, with an error shown, fit the width as well."""
+    page = tab
+    page.goto(path)
+    page.click("form button[type=submit]")
+    page.wait_for_selector(
+        "form .form-error:not([hidden]), form .field-error:text-matches('.')"
+    )
+    assert_no_horizontal_scroll(page)
