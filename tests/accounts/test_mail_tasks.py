@@ -12,7 +12,9 @@ from django.core import mail
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-pytestmark = pytest.mark.django_db
+# The worker closes its database connections as a real one does, which a
+# test inside a transaction would not survive on PostgreSQL: these commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 RESET = "/api/accounts/password-reset/"
 
