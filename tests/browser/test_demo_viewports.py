@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import assert_no_horizontal_scroll
 from tokens.models import Session
 
 PASSWORD = "Plenty-of-entropy-42"
@@ -18,38 +19,8 @@ PASSWORD = "Plenty-of-entropy-42"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(params=[390, 1440], ids=["phone", "desktop"])
-def width(request) -> int:
-    return request.param
-
-
-@pytest.fixture
-def tab(browser, live_server, settings, width):
-    settings.CSRF_COOKIE_SECURE = False
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": width, "height": 844 if width < 600 else 900},
-        is_mobile=width < 600,
-        has_touch=width < 600,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-    from django.db import connections
-
-    connections.close_all()
-
-
-def assert_no_horizontal_scroll(page) -> None:
-    widths = page.evaluate(
-        "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
-    )
-    assert widths[0] <= widths[1], f"page is {widths[0]} px wide in {widths[1]} px"
-
-
-def test_demo_fits_and_behaves(tab, width, user, login, screenshot_dir):
-    page = tab
+def test_demo_fits_and_behaves(sized_page, width, user, login, screenshot_dir):
+    page = sized_page
     page.goto("/")
     assert_no_horizontal_scroll(page)
 
@@ -110,9 +81,9 @@ def test_demo_fits_and_behaves(tab, width, user, login, screenshot_dir):
 
 
 @pytest.mark.parametrize("path", ["/reset/MTIz/abc-123/", "/verify/MTIz/abc-123/"])
-def test_the_link_pages_fit_too(tab, path):
+def test_the_link_pages_fit_too(sized_page, path):
     """The pages the mails link to, with an error shown, fit the width as well."""
-    page = tab
+    page = sized_page
     page.goto(path)
     page.click("form button[type=submit]")
     page.wait_for_selector(

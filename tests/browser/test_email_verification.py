@@ -1,7 +1,8 @@
 """
 Email verification in the browser, with ``ACCOUNTS_EMAIL_VERIFICATION =
-"mandatory"``: register, be refused at sign-in, ask for the link again, follow
-it, and sign in with the address shown as verified.
+"mandatory"``, at a phone's width and a desktop's: register, be refused at
+sign-in, ask for the link again, follow it, and sign in with the address shown
+as verified.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
+from tests.browser.conftest import assert_no_horizontal_scroll
 from tests.browser.flows import VERIFY_LINK, link_in, wait_for_mail
 
 PASSWORD = "Plenty-of-entropy-42"
@@ -22,7 +24,8 @@ def mandatory(settings, live_server):
     settings.FRONTEND_VERIFY_URL = live_server.url + "/verify/{uid}/{token}/"
 
 
-def test_register_verify_then_sign_in(page, live_server):
+def test_register_verify_then_sign_in(sized_page, live_server):
+    page = sized_page
     email = "grace@example.com"
     page.goto("/")
     page.fill("#register-email", email)
@@ -34,6 +37,7 @@ def test_register_verify_then_sign_in(page, live_server):
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
     page.wait_for_selector("#login-form .form-error:has-text('not verified')")
+    assert_no_horizontal_scroll(page)
     assert page.get_attribute("#status", "data-state") == "signed-out"
 
     page.click("#resend-verification")
@@ -53,9 +57,11 @@ def test_register_verify_then_sign_in(page, live_server):
     page.click("#login-submit")
     page.wait_for_selector("#status[data-state='signed-in']")
     page.wait_for_selector("#verify-state[data-verified='true']")
+    assert_no_horizontal_scroll(page)
 
 
-def test_a_used_link_says_so(page, live_server):
+def test_a_used_link_says_so(sized_page, live_server):
+    page = sized_page
     email = "used@example.com"
     page.goto("/")
     page.fill("#register-email", email)

@@ -1,12 +1,14 @@
 """
-A forgotten password, entirely in the browser: the demo's "Forgot your
-password?", the mail, the reset page it links to, and signing in again.
+A forgotten password, entirely in the browser, at a phone's width and a
+desktop's: the demo's "Forgot your password?", the mail, the reset page it
+links to, and signing in again.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import assert_no_horizontal_scroll
 from tests.browser.flows import RESET_LINK, link_in, wait_for_mail
 from tokens.models import Session
 
@@ -30,10 +32,14 @@ def ask_for_a_link(page, email: str) -> None:
     page.fill("#reset-email", email)
     page.click("#reset-request-submit")
     page.wait_for_selector("#message:has-text('If an account with this email')")
+    assert_no_horizontal_scroll(page)
 
 
-def test_forgot_password_to_signed_in_with_the_new_one(page, live_server, user, login):
+def test_forgot_password_to_signed_in_with_the_new_one(
+    sized_page, live_server, user, login
+):
     """From the sign-in form through the mail to a session with the new password."""
+    page = sized_page
     login(user)
     ask_for_a_link(page, user.email)
     link = link_in(wait_for_mail(user.email), RESET_LINK, live_server.url)
@@ -46,6 +52,7 @@ def test_forgot_password_to_signed_in_with_the_new_one(page, live_server, user, 
     page.fill("#reset-password-again", NEW_PASSWORD)
     page.click("#reset-submit")
     page.wait_for_selector("#reset-done:has-text('Password changed')")
+    assert_no_horizontal_scroll(page)
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     # The reset ended the session signed in before it.
@@ -59,8 +66,9 @@ def test_forgot_password_to_signed_in_with_the_new_one(page, live_server, user, 
     page.wait_for_selector(f"#profile dd:has-text('{user.email}')")
 
 
-def test_reset_page_shows_errors_next_to_the_fields(page, live_server, user):
+def test_reset_page_shows_errors_next_to_the_fields(sized_page, live_server, user):
     """Differing passwords and a weak one are said under the field; a used link too."""
+    page = sized_page
     ask_for_a_link(page, user.email)
     link = link_in(wait_for_mail(user.email), RESET_LINK, live_server.url)
     page.goto(link)
@@ -75,6 +83,7 @@ def test_reset_page_shows_errors_next_to_the_fields(page, live_server, user):
     page.fill("#reset-password-again", "password")
     page.click("#reset-submit")
     page.wait_for_selector("label:has(#reset-password) .field-error:has-text('common')")
+    assert_no_horizontal_scroll(page)
     assert page.get_attribute("#reset-password", "aria-invalid") == "true"
     assert page.text_content(note) == ""
 
