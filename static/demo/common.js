@@ -45,6 +45,7 @@ window.demoKit = (() => {
     clearErrors(form);
     const data = result.data || {};
     const rest = [];
+    let placed = 0;
     const fieldErrors = typeof data.detail === "string" ? {} : data;
     for (const [field, errors] of Object.entries(fieldErrors)) {
       const input = form.querySelector(`[data-field="${field}"]`);
@@ -56,10 +57,13 @@ window.demoKit = (() => {
       const note = input.closest("label").querySelector(".field-error");
       note.textContent = text;
       input.setAttribute("aria-invalid", "true");
+      placed += 1;
     }
     if (typeof data.detail === "string") rest.push(data.detail);
     const line = form.querySelector(".form-error");
-    line.textContent = rest.join(" ") || (result.ok ? "" : describe(result));
+    // An error that no field and no message explains still gets a line.
+    const fallback = result.ok || placed ? "" : describe(result);
+    line.textContent = rest.join(" ") || fallback;
     line.hidden = !line.textContent;
     const first = form.querySelector("[aria-invalid='true']");
     if (first) first.focus();

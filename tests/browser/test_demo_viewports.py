@@ -32,6 +32,8 @@ def test_demo_fits_and_behaves(sized_page, width, user, login, screenshot_dir):
     assert "valid email" in note.text_content()
     assert "email:" not in note.text_content()
     assert page.get_attribute("#register-password", "aria-invalid") == "true"
+    # Said once, under the field: the form's own error line stays empty.
+    assert page.is_hidden("#register-form .form-error")
     assert_no_horizontal_scroll(page)
 
     # Busy: the button says it is working, and cannot be pressed twice.
