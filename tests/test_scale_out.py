@@ -84,9 +84,7 @@ def wait_until_up(base: str, process: subprocess.Popen) -> None:
         try:
             with urllib.request.urlopen(f"{base}/api/health/", timeout=2):
                 return
-        # URLError, a refused connection, or a read timeout while the
-        # workers are still booting on a loaded machine.
-        except OSError:
+        except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
     pytest.fail(f"{base} did not start")
 
