@@ -230,7 +230,8 @@ def email_verification_confirm(
     ``ACCOUNTS_EMAIL_VERIFICATION_TIMEOUT`` anyway.
     """
     with transaction.atomic():
-        user = _user_from_uid(uid)
+        # A verification link names its user as a reset link does.
+        user = _password_reset_user(uid)
         if user is None or not email_verification_token.check_token(user, token):
             raise _field_error("token", VERIFY_LINK_INVALID, "invalid")
         fields = ["email_verified"]
@@ -413,7 +414,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     checked and used, so two concurrent uses of one link cannot both succeed.
     """
     with transaction.atomic():
-        user = _user_from_uid(uid)
+        user = _password_reset_user(uid)
         if user is None or not default_token_generator.check_token(user, token):
             raise _field_error("token", RESET_LINK_INVALID, "invalid")
         _password_validate(new_password, user=user, field="new_password")
@@ -423,8 +424,8 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     return user
 
 
-def _user_from_uid(uid: str) -> User | None:
-    """Return the active user a link's *uid* names, locked, or None."""
+def _password_reset_user(uid: str) -> User | None:
+    """Return the active user a reset link's *uid* names, locked, or None."""
     try:
         raw = urlsafe_base64_decode(uid).decode("ascii")
     except (ValueError, UnicodeDecodeError):
