@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test superuser migrate lint format bench screenshots docs clean bootstrap
+.PHONY: run test superuser migrate lint format bench screenshots clean bootstrap
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -63,6 +63,7 @@ bench: bootstrap
 	PYTHON=$(PY) bench/run.sh $(BENCH_ARGS)
 
 # The documentation site (MkDocs): fails on any warning, a broken link included.
+.PHONY: docs
 docs: bootstrap
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir var/site
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,10 +32,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
-    "django_tasks",
-    "django_tasks_db",
     "tokens",
     "accounts",
+    # Mail is sent by a background worker (accounts/tasks.py).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +156,8 @@ TASK_BACKENDS = {
 }
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
 if TASKS_BACKEND not in TASK_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
     raise ImproperlyConfigured(
         f"TASKS_BACKEND is {TASKS_BACKEND!r}: use one of {', '.join(TASK_BACKENDS)}"
     )

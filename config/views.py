@@ -1,6 +1,5 @@
 """Project-level views: health check, JSON error pages for the API, the demo page."""
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -17,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.app_settings import email_verification
 from tokens.app_settings import app_settings
 
 
@@ -72,7 +72,7 @@ def demo_config(request: HttpRequest) -> dict:
     """Return what the demo page's script needs: the mode, the URLs, the CSRF token."""
     return {
         "cookieMode": app_settings.REFRESH_COOKIE,
-        "emailVerification": getattr(settings, "ACCOUNTS_EMAIL_VERIFICATION", "none"),
+        "emailVerification": email_verification(),
         "csrfToken": get_token(request),
         "urls": {
             "register": "/api/accounts/register/",
