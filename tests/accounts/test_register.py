@@ -36,10 +36,21 @@ def test_register_creates_an_account_that_can_sign_in(api_client, login):
 
 
 @pytest.mark.django_db
-def test_register_sends_a_welcome_mail(api_client):
+def test_register_sends_a_welcome_mail_without_verification(api_client, settings):
+    """With ACCOUNTS_EMAIL_VERIFICATION = "none" the new account is welcomed."""
+    settings.ACCOUNTS_EMAIL_VERIFICATION = "none"
     register(api_client, email="new@example.com")
     assert [m.to for m in mail.outbox] == [["new@example.com"]]
     assert "created" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db
+def test_register_sends_a_verification_link_by_default(api_client):
+    """The default ("optional") welcomes the account with a verification link."""
+    register(api_client, email="new@example.com")
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
+    assert "Confirm your email address" in mail.outbox[0].subject
+    assert "/verify/" in mail.outbox[0].body
 
 
 @pytest.mark.django_db
