@@ -62,6 +62,16 @@ class SessionQuerySet(models.QuerySet):
         idle_cutoff = now - app_settings.SESSION_IDLE_TIMEOUT
         return self.unrevoked().filter(expires_at__gt=now, last_used_at__gt=idle_cutoff)
 
+    def flushable_expired(self, cutoff: datetime) -> SessionQuerySet:
+        """Unrevoked sessions past their absolute expiry at *cutoff*: no token of
+        theirs is alive, and nothing about them needs keeping."""
+        return self.unrevoked().filter(expires_at__lte=cutoff)
+
+    def flushable_revoked(self, cutoff: datetime) -> SessionQuerySet:
+        """Revoked sessions whose revocation is older than *cutoff* (the end of
+        their retention for audit)."""
+        return self.revoked().filter(revoked_at__lte=cutoff)
+
 
 class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
     use_in_migrations = True
@@ -133,6 +143,11 @@ class Session(models.Model):
 class RefreshTokenRecordQuerySet(models.QuerySet):
     def expired(self, now: datetime | None = None) -> RefreshTokenRecordQuerySet:
         return self.filter(expires_at__lte=now or timezone.now())
+
+    def flushable(self, cutoff: datetime) -> RefreshTokenRecordQuerySet:
+        """Records expired at *cutoff*, except those of revoked sessions, which
+        are kept with their session for audit."""
+        return self.expired(cutoff).filter(session__revoked_at__isnull=True)
 
 
 class RefreshTokenRecordManager(

@@ -29,11 +29,41 @@ def test_flush_deletes_expired_sessions_and_records_in_batches(make_user):
     live = services.session_create(user=user).session
     for session in expired:
         age(session, days=1)
-    output = run("flushexpiredtokens", "--batch-size", "2")
+    output = run("flushexpiredtokens", "--batch-size", "2", "-v", "2")
     assert list(Session.objects.all()) == [live]
-    assert RefreshTokenRecord.objects.filter(session=live).count() == 1
-    assert "so far" in output  # progress is reported per batch
-    assert "expired sessions: 5 deleted" in output
+    assert list(RefreshTokenRecord.objects.all()) == list(live.refresh_tokens.all())
+    # Per batch at -v 2, with the total and a rate.
+    assert "expired sessions: 2 of 5 (40%) deleted so far" in output
+    assert "rows/s" in output
+    assert "expired sessions: 5 deleted in" in output
+
+
+def test_flush_is_silent_at_verbosity_zero(make_user):
+    """Run from cron, the command mails nothing unless it fails."""
+    age(services.session_create(user=make_user()).session, days=1)
+    assert run("flushexpiredtokens", "-v", "0", "--batch-size", "1") == ""
+    assert Session.objects.count() == 0
+
+
+def test_flush_reports_a_summary_at_the_default_verbosity(make_user):
+    age(services.session_create(user=make_user()).session, days=1)
+    output = run("flushexpiredtokens")
+    assert "expired sessions: 1 deleted in" in output
+    assert "revoked sessions past retention: 0 deleted in" in output
+
+
+def test_flush_batches_walk_rows_that_share_an_expiry(make_user):
+    """Batches continue from the last (expiry, id): ties are neither lost nor
+    deleted twice."""
+    user = make_user()
+    sessions = [services.session_create(user=user).session for _ in range(7)]
+    past = timezone.now() - timedelta(days=1)
+    Session.objects.filter(pk__in=[s.pk for s in sessions]).update(expires_at=past)
+    RefreshTokenRecord.objects.update(expires_at=past)
+    output = run("flushexpiredtokens", "--batch-size", "3", "-v", "2")
+    assert Session.objects.count() == 0 and RefreshTokenRecord.objects.count() == 0
+    assert "expired sessions: 7 deleted in" in output
+    assert "refresh tokens: 7 deleted in" in output
 
 
 def test_flush_keeps_revoked_sessions_for_the_retention_period(make_user, settings):
