@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-NOTE_MAX_LENGTH = 500
+from tokens.models import NOTE_MAX_LENGTH
+
 TOKEN_MAX_LENGTH = 8192
 
 

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tokens.app_settings import app_settings
 
+NOTE_MAX_LENGTH = 500
+
 
 class RevocationReason(models.TextChoices):
     LOGOUT = "logout", _("logout")
@@ -104,6 +106,11 @@ class Session(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("revoked by"),
+    )
+    # Free text from whoever revoked (staff, an operator's command): the why
+    # behind the reason, e.g. a ticket number.
+    revoked_note = models.CharField(
+        _("revocation note"), max_length=NOTE_MAX_LENGTH, blank=True
     )
 
     objects = SessionManager()

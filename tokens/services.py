@@ -282,15 +282,17 @@ def login_failed(*, request: Any) -> None:
     )
 
 
-def session_revoke(*, session: Session, reason: str, by: Any = None) -> bool:
-    """Revoke *session*; return False if it was already revoked."""
+def session_revoke(
+    *, session: Session, reason: str, by: Any = None, note: str = ""
+) -> bool:
+    """Revoke *session* (*note*: free text kept with it); False if already revoked."""
     with transaction.atomic():
         locked = Session.objects.select_for_update().filter(pk=session.pk).first()
         if locked is None or locked.revoked_at is not None:
             return False
-        _revoke_locked(locked, reason, by, timezone.now())
+        _revoke_locked(locked, reason, by, timezone.now(), note)
     session.revoked_at, session.revoked_reason = locked.revoked_at, reason
-    session.revoked_by_id = _pk(by)
+    session.revoked_by_id, session.revoked_note = _pk(by), note
     return True
 
 
@@ -299,17 +301,29 @@ def _pk(user: Any) -> Any:
     return user.pk if user is not None else None
 
 
-def _revoke_locked(session: Session, reason: str, by: Any, now: datetime) -> None:
+def _revoke_locked(
+    session: Session, reason: str, by: Any, now: datetime, note: str = ""
+) -> None:
     session.revoked_at, session.revoked_reason = now, reason
-    session.revoked_by_id = _pk(by)
-    session.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    session.revoked_by_id, session.revoked_note = _pk(by), note
+    session.save(
+        update_fields=["revoked_at", "revoked_reason", "revoked_by", "revoked_note"]
+    )
     transaction.on_commit(lambda: _announce_revoked([session], reason, by))
 
 
 def user_sessions_revoke(
-    *, user: Any, reason: str, by: Any = None, keep: Session | uuid.UUID | None = None
+    *,
+    user: Any,
+    reason: str,
+    by: Any = None,
+    keep: Session | uuid.UUID | None = None,
+    note: str = "",
 ) -> int:
-    """Revoke every unrevoked session of *user*, except *keep*; return how many."""
+    """
+    Revoke every unrevoked session of *user*, except *keep*, keeping *note* (free
+    text) with each; return how many.
+    """
     keep_id = keep.pk if isinstance(keep, Session) else keep
     with transaction.atomic():
         sessions = list(
@@ -319,11 +333,14 @@ def user_sessions_revoke(
         )
         now = timezone.now()
         Session.objects.filter(pk__in=[s.pk for s in sessions]).update(
-            revoked_at=now, revoked_reason=reason, revoked_by_id=_pk(by)
+            revoked_at=now,
+            revoked_reason=reason,
+            revoked_by_id=_pk(by),
+            revoked_note=note,
         )
         for session in sessions:
             session.revoked_at, session.revoked_reason = now, reason
-            session.revoked_by_id = _pk(by)
+            session.revoked_by_id, session.revoked_note = _pk(by), note
         transaction.on_commit(lambda: _announce_revoked(sessions, reason, by))
     return len(sessions)
 

@@ -114,7 +114,7 @@ def test_revoketokens_revokes_every_session_of_the_user(make_user, by):
     services.session_create(user=other)
     ident = user.email.upper() if by == "email" else str(user.pk)
     output = run("revoketokens", "--user", ident, "--reason", "password_reset")
-    assert "Revoked 2 session(s)" in output
+    assert "Revoked 2 sessions of" in output
     assert set(
         Session.objects.filter(user=user).values_list("revoked_reason", flat=True)
     ) == {"password_reset"}
@@ -125,3 +125,31 @@ def test_revoketokens_revokes_every_session_of_the_user(make_user, by):
 def test_revoketokens_names_an_unknown_user(db, ident):
     with pytest.raises(CommandError, match="No user matches"):
         run("revoketokens", "--user", ident)
+
+
+def test_revoketokens_records_the_note_with_each_session(make_user):
+    user = make_user()
+    for _ in range(2):
+        services.session_create(user=user)
+    output = run("revoketokens", "--user", user.email, "--note", " ticket #123 ")
+    assert set(Session.objects.values_list("revoked_note", flat=True)) == {
+        "ticket #123"
+    }
+    assert set(Session.objects.values_list("revoked_reason", flat=True)) == {"admin"}
+    assert "Revoked 2 sessions" in output
+
+
+def test_revoketokens_refuses_a_note_too_long_and_revokes_nothing(make_user):
+    user = make_user()
+    services.session_create(user=user)
+    with pytest.raises(CommandError, match="longer than 500"):
+        run("revoketokens", "--user", user.email, "--note", "x" * 501)
+    assert Session.objects.get().revoked_at is None
+
+
+def test_revoketokens_is_silent_at_verbosity_zero(make_user):
+    user = make_user()
+    services.session_create(user=user)
+    assert run("revoketokens", "--user", user.email, "-v", "0") == ""
+    assert Session.objects.get().revoked_at is not None
+    assert Session.objects.get().revoked_note == ""
