@@ -44,8 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--memory-sessions",
         type=int,
-        default=100_000,
-        help="distinct sessions sent to one worker in the memory group",
+        default=None,
+        help="distinct sessions sent to one worker in the memory group "
+        "(default: 100000; 5000 with --quick)",
     )
     parser.add_argument("--output", default="BENCHMARKS.md")
     parser.add_argument("--plot", default="docs/bench.png")
@@ -57,7 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.rounds, args.duration, args.warmup = 2, 2, 1
         args.revoked, args.flush_rows = "1000,20000", 20000
-        args.memory_sessions = 5000
+    if args.memory_sessions is None:
+        args.memory_sessions = 5000 if args.quick else 100_000
     args.groups = [g for g in args.groups.split(",") if g]
     args.revoked = [int(n) for n in args.revoked.split(",")]
     return args
