@@ -153,3 +153,16 @@ def test_revoketokens_is_silent_at_verbosity_zero(make_user):
     assert run("revoketokens", "--user", user.email, "-v", "0") == ""
     assert Session.objects.get().revoked_at is not None
     assert Session.objects.get().revoked_note == ""
+
+
+def test_flush_knows_every_model_that_refers_to_a_session():
+    """
+    The flush deletes with SQL (QuerySet._raw_delete), bypassing the collector:
+    it deletes a session's records itself, and nothing else may refer to a
+    session or a record. A new relation must be handled in delete_batch.
+    """
+    relations = {
+        (rel.related_model, rel.field.name) for rel in Session._meta.related_objects
+    }
+    assert relations == {(RefreshTokenRecord, "session")}
+    assert RefreshTokenRecord._meta.related_objects == ()
