@@ -9,8 +9,7 @@ from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from tokens.app_settings import app_settings
-
-NOTE_MAX_LENGTH = 500
+from tokens.models import NOTE_MAX_LENGTH
 
 
 class SecretTextarea(forms.Textarea):

@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tokens.app_settings import app_settings
 
+NOTE_MAX_LENGTH = 500
+
 
 class RevocationReason(models.TextChoices):
     LOGOUT = "logout", _("logout")
@@ -81,6 +83,16 @@ class SessionQuerySet(models.QuerySet["Session"]):
         idle_cutoff = now - app_settings.SESSION_IDLE_TIMEOUT
         return self.unrevoked().filter(expires_at__gt=now, last_used_at__gt=idle_cutoff)
 
+    def flushable_expired(self, cutoff: datetime) -> SessionQuerySet:
+        """Unrevoked sessions past their absolute expiry at *cutoff*: no token of
+        theirs is alive, and nothing about them needs keeping."""
+        return self.unrevoked().filter(expires_at__lte=cutoff)
+
+    def flushable_revoked(self, cutoff: datetime) -> SessionQuerySet:
+        """Revoked sessions whose revocation is older than *cutoff* (the end of
+        their retention for audit)."""
+        return self.revoked().filter(revoked_at__lte=cutoff)
+
 
 # Bound to a name so that type checkers can follow the generated class.
 _SessionManagerBase = models.Manager.from_queryset(SessionQuerySet)
@@ -124,6 +136,11 @@ class Session(models.Model):
     # period is the same token. Text rather than a JSONField: the claims are
     # never queried, and the text keeps its key order on every database.
     claims_json = models.TextField(_("custom claims"), blank=True, default="")
+    # Free text from whoever revoked (staff, an operator's command): the why
+    # behind the reason, e.g. a ticket number.
+    revoked_note = models.CharField(
+        _("revocation note"), max_length=NOTE_MAX_LENGTH, blank=True
+    )
 
     objects = SessionManager()
 
@@ -189,6 +206,11 @@ class RefreshTokenRecordQuerySet(models.QuerySet["RefreshTokenRecord"]):
             RefreshTokenStatus.ACTIVE: unused & Q(expires_at__gt=now),
         }
         return self.filter(conditions[RefreshTokenStatus(status)])
+
+    def flushable(self, cutoff: datetime) -> RefreshTokenRecordQuerySet:
+        """Records expired at *cutoff*, except those of revoked sessions, which
+        are kept with their session for audit."""
+        return self.expired(cutoff).filter(session__revoked_at__isnull=True)
 
 
 _RefreshTokenRecordManagerBase = models.Manager.from_queryset(

@@ -210,3 +210,31 @@ def test_session_revoked_signal_is_sent_after_commit(
     finally:
         session_revoked.receivers.clear()
     assert [event["reason"] for event in received] == ["logout"]
+
+
+def test_a_rotation_costs_one_statement_on_postgresql(
+    user, login, is_postgres, django_assert_num_queries
+):
+    """
+    PostgreSQL: lock, consume, insert the successor and touch the session in
+    one statement (here inside the test's savepoint). Elsewhere the locked
+    path: the session, the record, the insert and two updates.
+    """
+    from tokens import services
+
+    token = services.RefreshToken(login(user)["refresh"])
+    statements = 1 if is_postgres else 5
+    with django_assert_num_queries(statements + 2) as captured:  # + savepoint
+        pair = services.refresh_rotate(token=token)
+    work = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(work) == statements
+    successor = RefreshTokenRecord.objects.get(used_at__isnull=True)
+    assert services.RefreshToken(pair.refresh).jti == successor.jti
+    assert RefreshTokenRecord.objects.get(jti=token.jti).successor_jti == successor.jti
+
+
+def test_a_rotation_touches_the_session(user, login, refresh):
+    pair = login(user)
+    before = Session.objects.get().last_used_at
+    assert refresh(pair["refresh"]).status_code == HTTPStatus.OK
+    assert Session.objects.get().last_used_at > before
