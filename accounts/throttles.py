@@ -35,6 +35,18 @@ class PasswordResetAccountThrottle(AccountScopedThrottle):
     scope = "password_reset_account"
 
 
+class EmailVerificationIPThrottle(ScopedThrottle):
+    """Counts one client's link requests and confirmations together."""
+
+    scope = "email_verification_ip"
+
+
+class EmailVerificationAccountThrottle(AccountScopedThrottle):
+    """Limits the verification mails one address can be sent, whoever asks."""
+
+    scope = "email_verification_account"
+
+
 class CurrentPasswordThrottle(ScopedThrottle):
     """
     Limit, per account, the requests that verify the current password, at the

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,6 +37,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, served by the site
     "tokens",
     "accounts",
+    # Mail is sent by a background worker (accounts/tasks.py).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -89,12 +94,20 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="rjwt"),
+            # Fail fast when Redis is unreachable or hung: the revocation check
+            # then answers from the database instead of holding the worker. A
+            # stalled Redis costs a request at most one timeout (the revocation
+            # check then leaves Redis alone for half a second, tokens.state).
+            # Pooled connections idle for HEALTH_CHECK seconds are checked
+            # before reuse, so a restarted Redis is noticed before a command
+            # fails on a dead socket; no retries, no backoff: a failure is a
+            # miss. TOKENS["CACHE_LEASE"] stays at or below the socket timeout.
             "OPTIONS": {
-                # Fail fast when Redis is unreachable: the revocation check then
-                # falls back to the database instead of hanging the request.
-                "socket_connect_timeout": 0.5,
-                "socket_timeout": 0.5,
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", 0.25),
+                "socket_timeout": env.float("REDIS_TIMEOUT", 0.25),
+                "health_check_interval": env.int("REDIS_HEALTH_CHECK", default=15),
                 "retry_on_timeout": False,
+                "retry": Retry(NoBackoff(), 0),
             },
         }
     }
@@ -102,6 +115,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend plus the email-verification rule (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailVerificationBackend"]
 
 # Argon2id first; hashes made by the others are upgraded on the next login.
 PASSWORD_HASHERS = [
@@ -153,9 +168,36 @@ vars().update(
         default="consolemail://" if DEBUG else "smtp://localhost:25",
     )
 )
+# Mail leaves through a background task, never from the request worker (see
+# accounts/tasks.py): the database backend queues it and `manage.py db_worker`
+# (started by `make run`) sends it. TASKS_BACKEND=immediate sends in-process.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND is {TASKS_BACKEND!r}: use one of {', '.join(TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# Where the links in account emails point: this site's own pages by default.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 FRONTEND_RESET_URL = env.str(
-    "FRONTEND_RESET_URL", default="http://127.0.0.1:8000/reset/{uid}/{token}/"
+    "FRONTEND_RESET_URL", default=SITE_URL + "/reset/{uid}/{token}/"
+)
+FRONTEND_VERIFY_URL = env.str(
+    "FRONTEND_VERIFY_URL", default=SITE_URL + "/verify/{uid}/{token}/"
+)
+# none | optional | mandatory, as django-allauth's ACCOUNT_EMAIL_VERIFICATION.
+# optional by default: a fresh checkout signs in without a mail server; set
+# mandatory in production (see README, "Email verification").
+ACCOUNTS_EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional")
+ACCOUNTS_EMAIL_VERIFICATION_TIMEOUT = timedelta(
+    days=env.int("EMAIL_VERIFICATION_DAYS", default=3)
 )
 
 REST_FRAMEWORK = {
@@ -181,6 +223,10 @@ REST_FRAMEWORK = {
         "register_ip": env.str("THROTTLE_REGISTER_IP", default="10/hour"),
         "password_reset_ip": env.str("THROTTLE_RESET_IP", default="10/hour"),
         "password_reset_account": env.str("THROTTLE_RESET_ACCOUNT", default="3/hour"),
+        "email_verification_ip": env.str("THROTTLE_VERIFY_IP", default="10/hour"),
+        "email_verification_account": env.str(
+            "THROTTLE_VERIFY_ACCOUNT", default="3/hour"
+        ),
     },
 }
 
@@ -235,7 +281,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/ready/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -266,5 +312,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "tokens.security": {"level": "INFO"},
+        # Django's own console handler and the root's both printed every
+        # django.request line; in development runserver's access line
+        # (django.server) already shows each 4xx, so only 5xx are repeated.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"level": "ERROR" if DEBUG else "WARNING"},
     },
 }

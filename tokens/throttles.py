@@ -2,9 +2,10 @@
 Throttles for the sign-in endpoints, on Django's cache (Redis when shared).
 
 Rates come from DRF's ``DEFAULT_THROTTLE_RATES`` under the scopes named here,
-read on every request. A scope without a rate is not throttled (a system check
-warns). Every refusal is a 429 with ``Retry-After`` and a ``throttled`` security
-event.
+read on every request, else from the built-in defaults
+(``tokens.app_settings.DEFAULT_THROTTLE_RATES``). A scope set to ``None`` is not
+throttled (a system check warns). Every refusal is a 429 with ``Retry-After``
+and a ``throttled`` security event.
 
 Login is counted three ways (SECURITY.md, "Throttling"):
 
@@ -49,7 +50,6 @@ from django.core.cache import cache as default_cache
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.utils.module_loading import import_string
-from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from tokens.app_settings import app_settings
@@ -142,7 +142,7 @@ class ScopedThrottle(SimpleRateThrottle):
     scope: str
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return app_settings.throttle_rate(self.scope)
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         ident = self.get_subject(request)

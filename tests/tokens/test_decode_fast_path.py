@@ -24,6 +24,8 @@ from tokens.backends import (
     token_backend,
 )
 
+# Collected once: the cases below are relative to it, and a long suite may run
+# them many minutes later, so the base token lives for hours.
 NOW = int(time.time())
 
 
@@ -37,7 +39,7 @@ def claims(settings, **changes: Any) -> dict[str, Any]:
         "jti": "0b8c8f7e2b115d1f0e8a8a4e4b439b7c",
         "iat": NOW,
         "nbf": NOW,
-        "exp": NOW + 300,
+        "exp": NOW + 4 * 3600,
     }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not DROP}
