@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test superuser migrate lint format bench screenshots clean bootstrap
+.PHONY: run test superuser migrate lint typecheck format bench screenshots clean bootstrap
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -50,12 +50,16 @@ lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy --strict on tokens/ with the Django and DRF stubs ([tool.mypy] in pyproject.toml).
+typecheck: bootstrap
+	$(BIN)/mypy
+
 format: bootstrap
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
 # The load benchmark (needs PostgreSQL, Redis and wrk): writes BENCHMARKS.md
 # and docs/bench.png. BENCH_ARGS="--quick" for a short run.

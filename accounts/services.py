@@ -31,7 +31,7 @@ from accounts.emails import normalize_email
 from accounts.mail import Deferred, Outbox, mail_build, mail_queue
 from accounts.models import USER_ID_MAX, Profile, User, new_user_id
 from accounts.tokens import email_verification_token
-from tokens.services import sessions_on_password_change, sessions_on_password_reset
+from tokens.services import password_change_origin
 
 logger = logging.getLogger(__name__)
 
@@ -343,10 +343,14 @@ def user_change_password(
     """
     _password_check(user, current_password, field="current_password")
     _password_validate(new_password, user=user, field="new_password")
-    with transaction.atomic():
+    # The tokens app sees the saved change and applies the policy; it learns
+    # here which session made it.
+    with (
+        transaction.atomic(),
+        password_change_origin(user=user, current_session_id=current_session_id),
+    ):
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        sessions_on_password_change(user=user, current_session_id=current_session_id)
 
 
 def user_deactivate(*, user: User, password: str) -> None:
@@ -416,9 +420,9 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         if user is None or not default_token_generator.check_token(user, token):
             raise _field_error("token", RESET_LINK_INVALID, "invalid")
         _password_validate(new_password, user=user, field="new_password")
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        sessions_on_password_reset(user=user)
+        with password_change_origin(user=user, reset=True):
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
     return user
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from tokens.throttles import AccountScopedThrottle, ScopedThrottle
 
+# The body fields through which the account endpoints check a password.
+PASSWORD_FIELDS = frozenset({"current_password", "password"})
+
 
 class RegisterIPThrottle(ScopedThrottle):
     scope = "register_ip"
@@ -49,5 +52,10 @@ class CurrentPasswordThrottle(ScopedThrottle):
     scope = "login_account"
 
     def get_subject(self, request) -> str | None:
+        # Only a request carrying a password can be a guess: changing the
+        # display name alone verifies nothing and costs nothing here.
+        data = request.data if isinstance(request.data, dict) else {}
+        if not PASSWORD_FIELDS & data.keys():
+            return None
         pk = getattr(request.user, "pk", None)
         return f"user:{pk}" if pk is not None else None

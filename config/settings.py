@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the site
     "tokens",
     "accounts",
     # Mail is sent by a background worker (accounts/tasks.py).
@@ -41,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files in production, from STATIC_ROOT (after collectstatic).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,12 +94,20 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="rjwt"),
+            # Fail fast when Redis is unreachable or hung: the revocation check
+            # then answers from the database instead of holding the worker. A
+            # stalled Redis costs a request at most one timeout (the revocation
+            # check then leaves Redis alone for half a second, tokens.state).
+            # Pooled connections idle for HEALTH_CHECK seconds are checked
+            # before reuse, so a restarted Redis is noticed before a command
+            # fails on a dead socket; no retries, no backoff: a failure is a
+            # miss. TOKENS["CACHE_LEASE"] stays at or below the socket timeout.
             "OPTIONS": {
-                # Fail fast when Redis is unreachable: the revocation check then
-                # falls back to the database instead of hanging the request.
-                "socket_connect_timeout": 0.5,
-                "socket_timeout": 0.5,
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", 0.25),
+                "socket_timeout": env.float("REDIS_TIMEOUT", 0.25),
+                "health_check_interval": env.int("REDIS_HEALTH_CHECK", default=15),
                 "retry_on_timeout": False,
+                "retry": Retry(NoBackoff(), 0),
             },
         }
     }
@@ -135,6 +148,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]  # the demo page's script and styles
+# WhiteNoise serves collectstatic's output: compressed (gzip, and Brotli when
+# the brotli package is installed) under content-hashed names, cached forever.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Request size limits: a JSON API never needs more than this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
@@ -191,10 +212,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    # Sign-in: login_ip counts every attempt of a client (a ceiling against
+    # spraying); the two account scopes count failed attempts only. See
+    # SECURITY.md, "Throttling", for the numbers and why.
     "DEFAULT_THROTTLE_RATES": {
-        "login_ip": env.str("THROTTLE_LOGIN_IP", default="20/min"),
-        "login_account_ip": env.str("THROTTLE_LOGIN_ACCOUNT_IP", default="5/min"),
-        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="20/min"),
+        "login_ip": env.str("THROTTLE_LOGIN_IP", default="120/min"),
+        "login_account_ip": env.str("THROTTLE_LOGIN_ACCOUNT_IP", default="10/hour"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="50/hour"),
         "refresh_ip": env.str("THROTTLE_REFRESH_IP", default="120/min"),
         "register_ip": env.str("THROTTLE_REGISTER_IP", default="10/hour"),
         "password_reset_ip": env.str("THROTTLE_RESET_IP", default="10/hour"),
@@ -212,7 +236,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar: pinned, offline, same origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.docs.group_and_summarize",
+    ],
 }
+# The documentation page /api/docs/: on in development, off (404) in production
+# unless API_DOCS=1. The schema at /api/schema/ is always served.
+API_DOCS = env.bool("API_DOCS", default=DEBUG)
 
 # The `tokens` app. Every key is documented in docs/settings.md.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY")
@@ -233,6 +268,8 @@ TOKENS = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "LEEWAY": timedelta(seconds=10),
     "CACHE_ALIAS": "default" if REDIS_URL else None,
+    # Per-account throttle buckets use sign-in's own rule for addresses.
+    "ACCOUNT_NORMALIZER": "accounts.emails.normalize_email",
     "REFRESH_COOKIE": env.bool("JWT_REFRESH_COOKIE", default=False),
     # Plain http://127.0.0.1 in development could not carry a Secure cookie.
     "REFRESH_COOKIE_SECURE": env.bool("JWT_REFRESH_COOKIE_SECURE", default=not DEBUG),
@@ -244,7 +281,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/ready/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -252,14 +289,25 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Logs: JSON lines in production (python-json-logger; security events carry
+# their fields as keys), readable lines in development. LOG_FORMAT chooses.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "console": {
+            "()": "tokens.security.ConsoleFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level"},
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
