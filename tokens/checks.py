@@ -265,7 +265,8 @@ def check_simplejwt_views(app_configs: Any = None, **kwargs: Any) -> list:
         Warning(
             f"SimpleJWT's token views are mounted ({', '.join(mounted)}), but "
             "SessionJWTAuthentication authenticates requests: the tokens they "
-            "mint belong to no session and are refused.",
+            "mint belong to no session and are refused, and the tokens they "
+            "verify or blacklist are not the ones it issues.",
             hint="Mount tokens.urls (or tokens.contrib.djoser / "
             "tokens.contrib.dj_rest_auth) instead; docs/upgrading-from-simplejwt.md.",
             id="tokens.W050",

@@ -17,7 +17,20 @@ from tokens.tokens import RefreshToken, SessionToken
 PASSWORD_MAX_LENGTH = 4096
 
 
-class TokenField(serializers.CharField):
+class StrictCharField(serializers.CharField):
+    """
+    A string field that refuses other JSON types: DRF's CharField would turn
+    ``123`` into ``"123"``, so a wrong type would be a wrong credential (401)
+    rather than the malformed request (400) it is.
+    """
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class TokenField(StrictCharField):
     """A token in a request body, no longer than ``MAX_TOKEN_BYTES``."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -31,14 +44,14 @@ class TokenField(serializers.CharField):
 class TokenObtainSerializer(serializers.Serializer[Any]):
     """Credentials: the user model's USERNAME_FIELD (``email`` here) and password."""
 
-    password = serializers.CharField(
+    password = StrictCharField(
         max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, write_only=True
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.username_field = get_user_model().USERNAME_FIELD
-        self.fields[self.username_field] = serializers.CharField(max_length=254)
+        self.fields[self.username_field] = StrictCharField(max_length=254)
 
 
 class TokenObtainPairSerializer(TokenObtainSerializer):

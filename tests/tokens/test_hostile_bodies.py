@@ -54,3 +54,19 @@ def test_an_oversized_form_body_is_413(db, client, plain_site_parsers, settings)
     response = client.post("/api/auth/token/", {"email": "a" * 4096, "password": "x"})
     assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     assert response.json()["detail"] == "Request body is too large."
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/auth/token/", {"email": 1, "password": "x"}, "email"),
+        ("/api/auth/token/", {"email": "a@example.com", "password": 2}, "password"),
+        ("/api/auth/token/refresh/", {"refresh": 123}, "refresh"),
+        ("/api/auth/token/verify/", {"token": 1}, "token"),
+    ],
+)
+def test_a_number_where_a_string_goes_is_400(db, client, path, body, field):
+    """A wrong JSON type is a malformed request, not a wrong credential."""
+    response = client.post(path, body, content_type="application/json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {field: ["Not a valid string."]}
