@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.utils.module_loading import import_string
@@ -81,7 +81,7 @@ def get_obtain_serializer() -> type[TokenObtainPairSerializer]:
     """
     serializer = import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
     if issubclass(serializer, TokenObtainPairSerializer):
-        return serializer
+        return cast(type[TokenObtainPairSerializer], serializer)
     return simplejwt_adapter(serializer)
 
 
@@ -107,7 +107,9 @@ def simplejwt_adapter(serializer: type) -> type[TokenObtainPairSerializer]:
     class SimpleJWTSerializerAdapter(TokenObtainPairSerializer):
         @classmethod
         def get_token(cls, user: Any) -> RefreshToken:
-            return serializer.get_token(user)
+            # A SimpleJWT TokenObtainSerializer, checked above.
+            token: RefreshToken = serializer.get_token(user)  # type: ignore[attr-defined]
+            return token
 
     return SimpleJWTSerializerAdapter
 
