@@ -53,9 +53,13 @@ How (Redis; each rule with the reason it holds)
    to statements that start after it returns. A database read that saw no
    pending row is as good as a drain and renews the lease the same way, so a
    cold request costs one query, not two.
-5. Any Redis error is a miss, the connection is closed and local memory
-   dropped, and for RETRY_AFTER the database answers alone (no request waits
-   for a dead Redis more than once per RETRY_AFTER and per process).
+5. Any Redis error is a miss: the database answers, the connection is closed
+   and local memory dropped. A connection found closed (restart, CLIENT KILL,
+   failover) is replaced at once, in the same request; after a timeout or a
+   refused connection the database answers alone for RETRY_AFTER, so a hung
+   Redis costs each process at most one timeout per RETRY_AFTER. With
+   Sentinel, the connection is made through the cache's ``pool_class``
+   (redis-py's SentinelConnectionPool), so it follows the primary.
 
 Local memory (no round trip)
 ----------------------------
@@ -74,15 +78,22 @@ Local memory (no round trip)
    holds a local copy of the lease, valid until its own send time + the PTTL
    Redis reported (never later than Redis's own expiry). When the connection
    breaks or is replaced, local memory is dropped.
-   The revoker, after its tombstone write, asks ``CLIENT LIST`` (a later event
-   loop turn than the write) whether every tracking connection's output is
-   empty (``obl=0 oll=0``). If so, every invalidation has been handed to the
-   kernel before the revoker answers, and on one host a loopback socket makes
-   it readable at once: the next request to any process finds it. If not (a
-   process with a backlog, or ``CLIENT LIST`` refused), the revoker waits H
-   after the write: by then every local lease taken before the write has
-   expired, so the next request makes a round trip on the tracking connection,
-   whose reply comes after every push queued before it.
+   Tracking is ``NOLOOP``: a process's own writes send it no push, and it
+   updates its memory itself. Redis forgets who read a key once the key
+   changes, so a process re-reads the keys it has just written (in the same
+   round trip) to stay tracked.
+   The revoker, after its tombstone write, asks ``CLIENT LIST`` (executed in a
+   later event-loop turn than the write, after the ``beforeSleep`` that wrote
+   the pushes) whether any tracking connection still waits for its socket to
+   drain (``events=rw``: Redis installs a write handler only for output it
+   could not write at once). If none does, every invalidation was handed to
+   the kernel before the revoker answers, and on one host a loopback socket
+   makes it readable at once: the next request to any process finds it. If
+   one does (a process with a backlog), or ``CLIENT LIST`` is refused, the
+   revoker waits H after the write: by then every local lease taken before the
+   write has expired, so the next request makes a round trip on the tracking
+   connection, whose reply comes after every push queued before it. (Redis's
+   I/O threads, off by default, also finish their writes in ``beforeSleep``.)
    Across hosts the push is on the wire when the revoker answers, not yet
    read: a process can answer from memory until the push lands or, at the
    latest, until its local lease expires (H). Deployments that need the
