@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from datetime import timedelta
 
@@ -324,3 +326,41 @@ def test_local_memory_is_bounded(
     for p in pairs:
         authenticate(p.access)
     assert list(current_state().local) == [str(p.session.pk) for p in pairs[2:]]
+
+
+def test_a_forked_process_makes_its_own_connection(tracked_cache, pair, authenticate):
+    """
+    A gunicorn worker forked from a process that used Redis shares neither its
+    connection nor its local memory: the child starts without either.
+    """
+    authenticate(pair.access)
+    assert state._states  # the parent holds its state
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through the pipe)
+        os.write(write, b"fresh" if not state._states else b"shared")
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    assert os.read(read, 16) == b"fresh"
+    os.close(read)
+
+
+def test_a_tracking_connection_with_a_backlog_is_seen(
+    tracked_cache, redis_server, pair
+):
+    """
+    The revoker's delivery check: while some tracking connection has output
+    Redis could not write (a process that does not read), it says so, and the
+    revocation waits CACHE_LEASE instead of trusting the push to have landed.
+    """
+    fast = current_state()
+    fast.lookup(str(pair.session.pk))
+    assert fast.delivered()
+    redis_server.client().set("big", b"x" * 20_000_000)
+    with socket.create_connection(("127.0.0.1", redis_server.port)) as laggard:
+        laggard.sendall(b"HELLO 3\r\nCLIENT TRACKING ON\r\nGET big\r\n")
+        until = time.monotonic() + 10
+        while fast.delivered():  # Redis gets to the GET
+            assert time.monotonic() < until
+            time.sleep(0.05)
