@@ -78,10 +78,14 @@ Local memory (no round trip)
    holds a local copy of the lease, valid until its own send time + the PTTL
    Redis reported (never later than Redis's own expiry). When the connection
    breaks or is replaced, local memory is dropped.
-   Tracking is ``NOLOOP``: a process's own writes send it no push, and it
-   updates its memory itself. Redis forgets who read a key once the key
-   changes, so a process re-reads the keys it has just written (in the same
-   round trip) to stay tracked.
+   Redis forgets who read a key once the key changes, so a process re-reads
+   the keys it has just written (in the same round trip) to stay tracked. In
+   every pipeline the ``MGET`` whose values are kept comes last, so each push
+   read with its replies is about an event before it ran. Tracking is not
+   ``NOLOOP``: Redis skips NOLOOP clients by comparing with the client whose
+   command is running, which also silences the invalidations of keys it evicts
+   from a full tracking table during that client's own command, and memory
+   would stay untracked.
    The revoker, after its tombstone write, asks ``CLIENT LIST`` (executed in a
    later event-loop turn than the write, after the ``beforeSleep`` that wrote
    the pushes) whether any tracking connection still waits for its socket to
@@ -357,7 +361,7 @@ class RedisSessionState:
         conn.send_packed_command(
             conn.pack_commands(
                 [
-                    ("CLIENT", "TRACKING", "ON", "NOLOOP"),
+                    ("CLIENT", "TRACKING", "ON"),
                     ("CLIENT", "ID"),
                     ("INFO", "server"),
                     ("INFO", "replication"),
@@ -469,10 +473,12 @@ class RedisSessionState:
             self.make_key(_ok_key(session_id)),
         )
         sent_at = time.monotonic()
-        values, pttl, now = self._call(
-            ("MGET", rev, ok, self.epoch_key, self.lease_key),
+        # The MGET whose values are kept comes last: every push read with
+        # these replies is about something that happened before it ran.
+        pttl, now, values = self._call(
             ("PTTL", self.lease_key),
             ("TIME",),
+            ("MGET", rev, ok, self.epoch_key, self.lease_key),
         )
         self.stats["remote"] += 1
         rev_value, ok_value, self.epoch, _lease = values
@@ -528,15 +534,15 @@ class RedisSessionState:
         if renew:
             commands.append(self._lease_command(seen.t0_ms))
         # A key we write is no longer tracked for us (Redis forgets who read
-        # a key when it changes): read both again to be told of what follows.
+        # a key when it changes): read both again, last, to be told of what
+        # follows; pushes read before its reply are older than its values.
         commands.append(("MGET", rev, ok))
         with self.lock:
             if self.server_id != seen.server_id:
                 return  # another server since the read: its lifetime is not ours
             try:
                 *_writes, (rev_value, ok_value) = self._call(*commands)
-                if session_id in self.local:  # no push dropped it since the read
-                    self.local[session_id] = (rev_value is not None, ok_value)
+                self._remember(session_id, (rev_value is not None, ok_value))
                 if renew:
                     self.lease_until = seen.sent_at + self._lease_seconds()
             except REDIS_ERRORS as exc:
@@ -577,7 +583,6 @@ class RedisSessionState:
                 return False
 
     def _write(self, session_ids: list[str]) -> None:
-        # NOLOOP: our own writes send us no push; local memory is updated here.
         for sid in session_ids:
             self._forget_local(sid)
         self._call(

@@ -8,10 +8,12 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIRequestFactory
 
+from tests.redis_server import RedisServer
 from tokens import services, state
 from tokens.authentication import SessionJWTAuthentication
 from tokens.models import PendingTombstone, RevocationReason, Session
@@ -364,3 +366,39 @@ def test_a_tracking_connection_with_a_backlog_is_seen(
         while fast.delivered():  # Redis gets to the GET
             assert time.monotonic() < until
             time.sleep(0.05)
+
+
+def test_keys_evicted_from_the_tracking_table_are_not_trusted_from_memory(
+    settings, tmp_path, long_lease, make_user, authenticate
+):
+    """
+    With a tracking table of one key, Redis stops tracking what we read almost
+    at once (and says so); a tombstone written later by someone else is still
+    seen, whichever session it is for.
+    """
+    server = RedisServer(tmp_path / "tiny", "--tracking-table-max-keys", "1").start()
+    try:
+        settings.CACHES = {
+            **settings.CACHES,
+            "tiny": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": server.url,
+                "OPTIONS": {"socket_timeout": 0.25},
+            },
+        }
+        settings.TOKENS = {**settings.TOKENS, "CACHE_ALIAS": "tiny"}
+        pairs = [services.session_create(user=make_user()) for _ in range(20)]
+        for p in pairs:
+            for _ in range(3):
+                authenticate(p.access)
+        client = server.client()
+        for p in pairs:
+            client.set(caches["tiny"].make_key(state._rev_key(p.session.pk)), b"1")
+        refused = 0
+        for p in pairs:
+            with pytest.raises(AuthenticationFailed):
+                authenticate(p.access)
+            refused += 1
+        assert refused == len(pairs)
+    finally:
+        server.stop()
