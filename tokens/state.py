@@ -170,11 +170,6 @@ def _ok_key(session_id: uuid.UUID | str) -> str:
     return f"tokens:ok:{session_id}"
 
 
-def get_cache() -> BaseCache | None:
-    alias = app_settings.CACHE_ALIAS
-    return caches[alias] if alias else None
-
-
 @dataclass
 class Lookup:
     """What the cache said about one session, and what a writer needs after."""
