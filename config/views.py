@@ -22,6 +22,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.app_settings import email_verification
 from tokens.app_settings import app_settings
 
 
@@ -138,10 +139,13 @@ def demo_config(request: HttpRequest) -> dict:
     """Return what the demo page's script needs: the mode, the URLs, the CSRF token."""
     return {
         "cookieMode": app_settings.REFRESH_COOKIE,
+        "emailVerification": email_verification(),
         "csrfToken": get_token(request),
         "urls": {
             "register": "/api/accounts/register/",
             "me": "/api/accounts/me/",
+            "passwordReset": "/api/accounts/password-reset/",
+            "verifyResend": "/api/accounts/verify-email/resend/",
             "login": reverse("tokens:token_obtain"),
             "refresh": reverse("tokens:token_refresh"),
             "logout": reverse("tokens:logout"),

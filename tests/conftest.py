@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from tests.redis_server import REDIS_SERVER, RedisServer
 from tests.redis_server import available as redis_server_available
+from tokens import throttles
 
 PASSWORD = "correct horse battery staple"
 _emails = itertools.count(1)
@@ -120,6 +121,8 @@ def revocation_cache(settings):
 def _clear_cache():
     # Throttle counters and cached session answers never leak between tests.
     clear_own_keys()
+    throttles.fallback_cache().clear()
+    throttles.shared_cache_health.reset()
 
 
 @pytest.fixture
@@ -154,3 +157,17 @@ def tracked_cache(settings, redis_server) -> BaseCache:
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def rates(settings) -> Callable[..., None]:
+    """Set throttle rates for one test: ``rates(login_ip="3/min", ...)``."""
+
+    def set_rates(**scopes: str) -> None:
+        base = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**base, **scopes},
+        }
+
+    return set_rates

@@ -18,6 +18,9 @@ from config.settings import REST_FRAMEWORK  # noqa: E402
 # of hashing choose their hashers explicitly.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Mail is sent by the task as it is enqueued: tests read mail.outbox at once.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
 # Throttles are tested on purpose, with their own rates.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
@@ -26,3 +29,9 @@ REST_FRAMEWORK = {
     },
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The suite renders templates without running collectstatic: plain names.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
