@@ -285,16 +285,21 @@ def _session_authentication_used() -> bool:
 
 
 def _simplejwt_views(patterns: list) -> Iterator[str]:
+    from rest_framework_simplejwt.views import TokenViewBase
+
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _simplejwt_views(pattern.url_patterns)
         elif isinstance(pattern, URLPattern):
-            view = getattr(pattern.callback, "view_class", pattern.callback)
-            module = getattr(view, "__module__", "") or ""
-            if module.startswith("rest_framework_simplejwt.") and not _mints_ours(
-                pattern.callback
+            # SimpleJWT's views and their subclasses (djoser and dj-rest-auth
+            # mount them), unless their serializer mints our tokens.
+            view = getattr(pattern.callback, "view_class", None)
+            if (
+                isinstance(view, type)
+                and issubclass(view, TokenViewBase)
+                and not _mints_ours(pattern.callback)
             ):
-                yield f"{module}.{view.__name__}"
+                yield f"{view.__module__}.{view.__qualname__}"
 
 
 def _mints_ours(callback: Any) -> bool:
