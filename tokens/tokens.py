@@ -112,6 +112,16 @@ def _user_key(model: str) -> tuple[models.Field, tuple[int, int] | None]:
     return field, (max(low), min(high)) if low and high else None
 
 
+class _Lifetime:
+    """SimpleJWT's ``Token.lifetime`` class attribute, read from the settings."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        return getattr(app_settings, self.setting)
+
+
 class SessionToken(SimpleJWTToken):
     """A JWT minted for a session. Subclasses set ``token_type``."""
 
@@ -263,6 +273,7 @@ class SessionToken(SimpleJWTToken):
 
 class AccessToken(SessionToken):
     token_type = "access"
+    lifetime = _Lifetime("ACCESS_TOKEN_LIFETIME")
 
     @classmethod
     def for_session(cls, session: Session, now: datetime) -> AccessToken:
@@ -275,6 +286,7 @@ class AccessToken(SessionToken):
 
 class RefreshToken(SessionToken):
     token_type = "refresh"
+    lifetime = _Lifetime("REFRESH_TOKEN_LIFETIME")
 
     @property
     def access_token(self) -> AccessToken:

@@ -257,3 +257,9 @@ def test_a_site_without_throttle_rates_still_throttles_sign_in(
         for _ in range(6)
     ]
     assert codes == [401] * 5 + [429]
+
+
+def test_lifetime_class_attributes_read_the_settings(settings):
+    settings.TOKENS = {**settings.TOKENS, "ACCESS_TOKEN_LIFETIME": timedelta(minutes=7)}
+    assert AccessToken.lifetime == timedelta(minutes=7)
+    assert RefreshToken.lifetime == timedelta(days=1)
