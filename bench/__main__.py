@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from bench.load import ROOT, Load, Server, http_status, run_wrk
 
 DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/revocable_jwt_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
-GROUPS = ("micro", "auth", "refresh", "login", "revoked", "flush")
+GROUPS = ("micro", "auth", "refresh", "login", "revoked", "flush", "memory")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -31,14 +32,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10, help="seconds per run")
     parser.add_argument("--warmup", type=float, default=5, help="seconds per case")
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--port", type=int, default=20800, help="first of 3 ports")
+    parser.add_argument("--port", type=int, default=20800, help="first of 4 ports")
     parser.add_argument("--groups", default=",".join(GROUPS))
     parser.add_argument("--revoked", default="10000,1000000", help="table sizes")
     parser.add_argument("--flush-rows", type=int, default=1_000_000)
     parser.add_argument(
         "--flush-args",
-        default="--batch-size 2000 --pause 0.1",
+        default="--batch-size 1000 --pause 0.1",
         help="options of flushexpiredtokens in the flush group",
+    )
+    parser.add_argument(
+        "--memory-sessions",
+        type=int,
+        default=None,
+        help="distinct sessions sent to one worker in the memory group "
+        "(default: 100000; 5000 with --quick)",
     )
     parser.add_argument("--output", default="BENCHMARKS.md")
     parser.add_argument("--plot", default="docs/bench.png")
@@ -50,6 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.rounds, args.duration, args.warmup = 2, 2, 1
         args.revoked, args.flush_rows = "1000,20000", 20000
+    if args.memory_sessions is None:
+        args.memory_sessions = 5000 if args.quick else 100_000
     args.groups = [g for g in args.groups.split(",") if g]
     args.revoked = [int(n) for n in args.revoked.split(",")]
     return args
@@ -143,7 +153,9 @@ def auth_group(ctx: dict, args: argparse.Namespace) -> dict:
         "stateless": ("/bench/stateless/", simplejwt),
         "knox": ("/bench/knox/", f"Token {fixtures.knox_token(user)}"),
         "me": ("/api/accounts/me/", ours),
+        "me_simplejwt": ("/bench/simplejwt/me/", simplejwt),
         "profile": (f"/api/profiles/{user.pk}/", ours),
+        "profile_simplejwt": (f"/bench/simplejwt/profiles/{user.pk}/", simplejwt),
     }
     cases, skipped = {}, {}
     for name, (path, auth) in headers.items():
@@ -275,6 +287,60 @@ def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
     }
 
 
+MEMORY_STEPS = 5
+
+
+def memory_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """
+    One worker's resident memory while it sees many distinct sessions: each
+    request carries the access token of a session not seen before.
+    """
+    from bench import fixtures
+
+    server = ctx["memory"]
+    worker = server.worker_pids()[0]
+    log(f"  minting {args.memory_sessions} sessions' access tokens")
+    tokens = fixtures.bulk_access_tokens(user=ctx["user"], count=args.memory_sessions)
+    warm = f"Bearer {fixtures.ours_pair(ctx['user']).access}"
+    run_wrk(_auth(server, warm, args), args.warmup)
+    rss = [{"sessions": 0, "rss_kib": vm_rss_kib(worker)}]
+    runs = []
+    step = -(-len(tokens) // MEMORY_STEPS)
+    with tempfile.TemporaryDirectory() as tmp:
+        for start in range(0, len(tokens), step):
+            path = Path(tmp) / f"tokens-{start}.txt"
+            path.write_text("\n".join(tokens[start : start + step]) + "\n")
+            load = Load(
+                server.url + "/bench/ours/",
+                "many.lua",
+                {"BENCH_TOKEN_FILE": str(path)},
+                connections=args.connections,
+                server=server,
+                done_file=str(Path(tmp) / f"done-{start}"),
+            )
+            runs.append(run_wrk(load, 3600))
+            seen = min(start + step, len(tokens))
+            rss.append({"sessions": seen, "rss_kib": vm_rss_kib(worker)})
+            log(f"  {seen} sessions seen: VmRSS {rss[-1]['rss_kib'] / 1024:.1f} MiB")
+    fixtures.bulk_sessions_clear()
+    return {"rss": rss, "runs": runs, "bound": local_cache_bound()}
+
+
+def vm_rss_kib(pid: int) -> int:
+    """Return the resident set size of process *pid*, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def local_cache_bound() -> int | None:
+    """Return the bound on a process's local copy of the revocation cache, if any."""
+    from tokens.app_settings import app_settings
+
+    return getattr(app_settings, "CACHE_LOCAL_ENTRIES", None)
+
+
 GROUP_FUNCTIONS = {
     "micro": micro_group,
     "auth": auth_group,
@@ -282,6 +348,7 @@ GROUP_FUNCTIONS = {
     "login": login_group,
     "revoked": revoked_group,
     "flush": flush_group,
+    "memory": memory_group,
 }
 
 
@@ -294,6 +361,8 @@ def servers_for(args: argparse.Namespace) -> dict[str, Server]:
         servers["pbkdf2"] = Server(
             "pbkdf2", args.port + 1, args.workers, {"BENCH_HASHER": "pbkdf2"}
         )
+    if "memory" in args.groups:
+        servers["memory"] = Server("memory", args.port + 3, 1)
     if "revoked" in args.groups:
         servers["nocache"] = Server(
             "nocache", args.port + 2, args.workers, {"BENCH_CACHE": "0"}

@@ -52,16 +52,20 @@ class Server:
         )
         wait_until_up(f"{self.url}/api/health/", self.process)
 
-    def worker_cpu(self) -> float:
-        """Return the CPU seconds (user + system) used so far by the workers."""
+    def worker_pids(self) -> list[int]:
+        """Return the process ids of the workers (children of the master)."""
         if self.process is None:
-            return 0.0
+            return []
         master = self.process.pid
         try:
             children = Path(f"/proc/{master}/task/{master}/children").read_text()
         except OSError:
-            return 0.0
-        return sum(_cpu_seconds(int(pid)) for pid in children.split())
+            return []
+        return [int(pid) for pid in children.split()]
+
+    def worker_cpu(self) -> float:
+        """Return the CPU seconds (user + system) used so far by the workers."""
+        return sum(_cpu_seconds(pid) for pid in self.worker_pids())
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -121,6 +125,18 @@ class Load:
     # CPU time per request is measured in these workers: unlike throughput, it
     # hardly moves when other programs compete for the cores.
     server: Server | None = None
+    # If set, the script creates this file when it has sent all it had to:
+    # wrk is then interrupted instead of running out its duration.
+    done_file: str = ""
+
+
+def _interrupt_when_done(process: subprocess.Popen, done: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        if done.exists():
+            process.send_signal(signal.SIGINT)  # wrk stops and reports
+            return
+        time.sleep(0.2)
 
 
 def run_wrk(load: Load, seconds: float) -> dict:
@@ -137,13 +153,18 @@ def run_wrk(load: Load, seconds: float) -> dict:
         load.url,
     ]
     env = {**os.environ, **load.env}
+    if load.done_file:
+        env["BENCH_DONE_FILE"] = load.done_file
     cpu_before = load.server.worker_cpu() if load.server else 0.0
-    done = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=seconds + 60
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
+    if load.done_file:
+        _interrupt_when_done(process, Path(load.done_file), seconds)
+    stdout, stderr = process.communicate(timeout=seconds + 60)
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if process.returncode != 0 or not lines:
+        raise RuntimeError(f"wrk failed: {stderr or stdout}")
     result = json.loads(lines[-1])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     if load.server:

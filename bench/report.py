@@ -21,8 +21,10 @@ LABELS = {
     "simplejwt": "(c) SimpleJWT JWTAuthentication",
     "stateless": "(d) SimpleJWT JWTStatelessUserAuthentication",
     "knox": "(e) knox TokenAuthentication",
-    "me": "GET /api/accounts/me/ (this project)",
-    "profile": "GET /api/profiles/{id}/ (this project)",
+    "me": "GET /api/accounts/me/, this project's class",
+    "me_simplejwt": "GET /api/accounts/me/'s view, SimpleJWT JWTAuthentication",
+    "profile": "GET /api/profiles/{id}/, this project's class",
+    "profile_simplejwt": "GET /api/profiles/{id}/'s view, SimpleJWT JWTAuthentication",
 }
 PACKAGES = (
     "Django",
@@ -279,6 +281,41 @@ def _flush(result: dict) -> list[str]:
     return [*lines, ""]
 
 
+# "Bounded": after the first step has filled whatever a process keeps per
+# session, the rest of the sessions may add at most this much.
+MEMORY_GROWTH_LIMIT_KIB = 8 * 1024
+
+
+def _memory(result: dict) -> list[str]:
+    rss = result["rss"]
+    bound = result.get("bound")
+    errors = sum(r["status_errors"] + r["socket_errors"] for r in result["runs"])
+    lines = [
+        "## Memory of a worker against distinct sessions",
+        "",
+        f"One gunicorn worker answers `/bench/ours/` for {rss[-1]['sessions']:,} "
+        "sessions, each request with the access token of a session not seen "
+        "before; `VmRSS` from `/proc/<pid>/status` after each step. Local copy of "
+        "the revocation cache: "
+        + (
+            f"at most {bound:,} entries (`CACHE_LOCAL_ENTRIES`)."
+            if bound
+            else "none (nothing is kept per session)."
+        ),
+        "",
+        "| sessions seen | VmRSS MiB | growth MiB |",
+        "|---:|---:|---:|",
+    ]
+    for step in rss:
+        growth = (step["rss_kib"] - rss[0]["rss_kib"]) / 1024
+        lines.append(
+            f"| {step['sessions']:,} | {step['rss_kib'] / 1024:.1f} | {growth:+.1f} |"
+        )
+    if errors:
+        lines += ["", f"**{errors} requests failed: these numbers are not valid.**"]
+    return [*lines, ""]
+
+
 SECTIONS = {
     "micro": _micro,
     "auth": _auth,
@@ -286,6 +323,7 @@ SECTIONS = {
     "login": _login,
     "revoked": _revoked,
     "flush": _flush,
+    "memory": _memory,
 }
 
 
@@ -324,6 +362,20 @@ def _target_values(results: dict) -> list[Target]:
         _pair(auth, "ours", "simplejwt", "ours ≥ 2× SimpleJWT JWTAuthentication", 2),
         _pair(auth, "ours", "knox", "ours ≥ 3× knox", 3),
         _pair(
+            auth,
+            "me",
+            "me_simplejwt",
+            "GET me/: ours ≥ 1.0× SimpleJWT JWTAuthentication",
+            1.0,
+        ),
+        _pair(
+            auth,
+            "profile",
+            "profile_simplejwt",
+            "GET profiles/{id}/: ours ≥ 1.0× SimpleJWT JWTAuthentication",
+            1.0,
+        ),
+        _pair(
             results.get("refresh", {}).get("rounds", {}),
             "ours",
             "simplejwt",
@@ -356,6 +408,16 @@ def _target_values(results: dict) -> list[Target]:
         slowest = max(r["max_us"] for r in flush["during"])
         text = "flush: no request slower than 1 s (shown: 1 s / slowest)"
         values.append((text, 1e6 / slowest, None, 1.0))
+    memory = results.get("memory", {}).get("rss")
+    if memory and len(memory) > 2:
+        late = (memory[-1]["rss_kib"] - memory[1]["rss_kib"]) / 1024
+        limit = MEMORY_GROWTH_LIMIT_KIB / 1024
+        text = (
+            f"memory: growth from {memory[1]['sessions']:,} to "
+            f"{memory[-1]['sessions']:,} sessions ≤ {limit:.0f} MiB "
+            f"(was {late:+.1f} MiB; shown: {limit:.0f} MiB / growth)"
+        )
+        values.append((text, limit / max(late, 1e-3), None, 1.0))
     return values
 
 
@@ -382,6 +444,7 @@ def plot(results: dict, path: Path) -> None:
         for c in cases
     ]
     left.bar(cases, ratios, color=colours)
+    left.tick_params(axis="x", labelrotation=30)
     left.axhline(
         0.8, color="#d95f02", linestyle="--", linewidth=1, label="target for ours: 0.80"
     )
@@ -391,7 +454,7 @@ def plot(results: dict, path: Path) -> None:
     x = range(len(cases))
     right.bar([i - 0.2 for i in x], p50, width=0.4, label="p50")
     right.bar([i + 0.2 for i in x], p99, width=0.4, label="p99")
-    right.set_xticks(list(x), cases)
+    right.set_xticks(list(x), cases, rotation=30, ha="right")
     right.set_ylabel("latency, ms")
     right.set_title("Latency")
     right.legend()

@@ -8,6 +8,7 @@ from rest_framework_simplejwt.authentication import (
 )
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from accounts.views import MeView, ProfileDetailView
 from bench.views import ping
 from config.urls import urlpatterns as project_urlpatterns
 from tokens.authentication import SessionJWTAuthentication
@@ -20,4 +21,15 @@ urlpatterns = [
     path("bench/stateless/", ping(JWTStatelessUserAuthentication)),
     path("bench/knox/", ping(KnoxTokenAuthentication)),
     path("bench/simplejwt/refresh/", TokenRefreshView.as_view()),
+    # This project's real endpoints behind SimpleJWT's class (the user_id
+    # converter is registered by config.urls), to compare with
+    # /api/accounts/me/ and /api/profiles/{id}/ behind ours: the same views.
+    path(
+        "bench/simplejwt/me/",
+        MeView.as_view(authentication_classes=[JWTAuthentication]),
+    ),
+    path(
+        "bench/simplejwt/profiles/<user_id:id>/",
+        ProfileDetailView.as_view(authentication_classes=[JWTAuthentication]),
+    ),
 ]

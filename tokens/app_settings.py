@@ -12,7 +12,7 @@ does not set a key, its ``SIMPLE_JWT`` counterpart is used (see
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -36,9 +36,9 @@ SIMPLE_JWT_DEFAULT_OBTAIN_SERIALIZER = (
 # Rates of the package's throttle scopes when DEFAULT_THROTTLE_RATES names
 # none: sign-in is never left unthrottled by omission (SECURITY.md).
 DEFAULT_THROTTLE_RATES = {
-    "login_ip": "20/min",
-    "login_account_ip": "5/min",
-    "login_account": "20/min",
+    "login_ip": "120/min",
+    "login_account_ip": "10/hour",
+    "login_account": "50/hour",
     "refresh_ip": "120/min",
 }
 
@@ -149,6 +149,16 @@ class AppSettings:
         return value
 
     @property
+    def UNTYPED_TOKENS_UNTIL(self) -> datetime | None:
+        """
+        Tokens without a ``typ`` header (minted before 0.2) are accepted until
+        this moment, then refused. ``None`` refuses them at once. Default:
+        2027-03-01T00:00Z, three months after typed tokens were introduced
+        (docs/upgrading-from-simplejwt.md, "Typed tokens").
+        """
+        return self._setting("UNTYPED_TOKENS_UNTIL", datetime(2027, 3, 1, tzinfo=UTC))
+
+    @property
     def MAX_TOKEN_BYTES(self) -> int:
         """Tokens longer than this are refused before any parsing. Default: 8192."""
         return self._setting("MAX_TOKEN_BYTES", 8192)
@@ -205,6 +215,25 @@ class AppSettings:
         """Seconds a cached "session valid" answer lives. Default: 300."""
         return self._setting("CACHE_TTL", 300)
 
+    @property
+    def CACHE_LEASE(self) -> timedelta:
+        """
+        How long a check of the pending-tombstone outbox vouches for the Redis
+        cache (see ``tokens.state``): processes re-check the outbox this often,
+        and a revocation whose cache write failed answers this long after its
+        commit. Default: 250 ms. Keep it at or below the Redis socket timeout.
+        """
+        return self._setting("CACHE_LEASE", timedelta(milliseconds=250))
+
+    @property
+    def CACHE_LOCAL_ENTRIES(self) -> int:
+        """
+        Sessions each process keeps in memory, kept current by Redis's
+        invalidation pushes (``CLIENT TRACKING``); least recently used go
+        first. ``0`` answers every request from Redis. Default: 20,000.
+        """
+        return self._setting("CACHE_LOCAL_ENTRIES", 20_000)
+
     # Policies ------------------------------------------------------------------
 
     @property
@@ -221,6 +250,18 @@ class AppSettings:
     def REVOKE_ON_DEACTIVATION(self) -> bool:
         """Revoke every session when a user is deactivated. Default: True."""
         return self._setting("REVOKE_ON_DEACTIVATION", True)
+
+    # Throttles ----------------------------------------------------------------
+
+    @property
+    def ACCOUNT_NORMALIZER(self) -> str | None:
+        """
+        Dotted path of a callable returning the canonical form of an account
+        name, the form sign-in compares: per-account throttle buckets are keyed
+        on it. ``None`` (the default) uses NFKC and case folding. If the callable
+        raises, that default is used for the value.
+        """
+        return self._setting("ACCOUNT_NORMALIZER", None)
 
     # Transport -----------------------------------------------------------------
 

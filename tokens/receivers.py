@@ -13,6 +13,7 @@ change, unless it is Django upgrading the hash of the same password on sign-in.
 ``QuerySet.update(password=...)`` saves no instance and is not seen.
 """
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.db.models.signals import post_init, post_save, pre_delete
 from django.dispatch import receiver
 
 from tokens.app_settings import app_settings
-from tokens.models import RevocationReason, Session
+from tokens.models import PendingTombstone, RevocationReason, Session
 from tokens.state import sessions_mark_revoked
 
 LOADED_HASH = "_tokens_loaded_password"
@@ -112,4 +113,11 @@ def user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
         Session.objects.filter(user=instance).unrevoked().values_list("pk", flat=True)
     )
     if ids:
-        transaction.on_commit(lambda: sessions_mark_revoked(ids))
+        # The rows go with the user (CASCADE); their tombstones are kept in the
+        # same transaction, so a cache that misses them cannot forget them.
+        PendingTombstone.objects.bulk_create(
+            [PendingTombstone(session_id=sid) for sid in ids], ignore_conflicts=True
+        )
+        transaction.on_commit(
+            lambda: sessions_mark_revoked(ids, committed_at=time.monotonic())
+        )

@@ -15,24 +15,27 @@ from tokens.models import Session
 from tokens.tokens import RefreshToken, SessionToken
 
 PASSWORD_MAX_LENGTH = 4096
-TOKEN_MAX_LENGTH = 8192
 
 
 class TokenField(serializers.CharField):
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("max_length", TOKEN_MAX_LENGTH)
+    """A token in a request body, no longer than ``MAX_TOKEN_BYTES``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Read on each serializer instance: DRF re-creates declared fields
+        # from their arguments for every serializer, so settings stay lazy.
+        kwargs.setdefault("max_length", app_settings.MAX_TOKEN_BYTES)
         kwargs.setdefault("trim_whitespace", True)
         super().__init__(**kwargs)
 
 
-class TokenObtainSerializer(serializers.Serializer):
+class TokenObtainSerializer(serializers.Serializer[Any]):
     """Credentials: the user model's USERNAME_FIELD (``email`` here) and password."""
 
     password = serializers.CharField(
         max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, write_only=True
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.username_field = get_user_model().USERNAME_FIELD
         self.fields[self.username_field] = serializers.CharField(max_length=254)
@@ -96,14 +99,14 @@ def simplejwt_adapter(serializer: type) -> type[TokenObtainPairSerializer]:
     return SimpleJWTSerializerAdapter
 
 
-class TokenPairSerializer(serializers.Serializer):
+class TokenPairSerializer(serializers.Serializer[Any]):
     access = serializers.CharField()
     refresh = serializers.CharField(
         required=False, help_text="Absent in cookie mode: the cookie carries it."
     )
 
 
-class TokenRefreshSerializer(serializers.Serializer):
+class TokenRefreshSerializer(serializers.Serializer[Any]):
     refresh = TokenField(
         required=False, help_text="Required unless the refresh cookie is used."
     )
@@ -115,11 +118,11 @@ class TokenRefreshSerializer(serializers.Serializer):
         self.fields["refresh"].required = not app_settings.REFRESH_COOKIE
 
 
-class TokenVerifySerializer(serializers.Serializer):
+class TokenVerifySerializer(serializers.Serializer[Any]):
     token = TokenField()
 
 
-class LogoutSerializer(serializers.Serializer):
+class LogoutSerializer(serializers.Serializer[Any]):
     refresh = TokenField(
         required=False,
         help_text="The session's refresh token; else the cookie, else the "
@@ -127,7 +130,7 @@ class LogoutSerializer(serializers.Serializer):
     )
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(serializers.ModelSerializer[Session]):
     device = serializers.SerializerMethodField()
     current = serializers.SerializerMethodField()
 
@@ -149,8 +152,8 @@ class SessionSerializer(serializers.ModelSerializer):
         return describe_user_agent(session.user_agent)
 
     def get_current(self, session: Session) -> bool:
-        return str(session.pk) == self.context.get("current_session_id")
+        return session.pk == self.context.get("current_session_id")
 
 
-class RevokedCountSerializer(serializers.Serializer):
+class RevokedCountSerializer(serializers.Serializer[Any]):
     revoked = serializers.IntegerField()

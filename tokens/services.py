@@ -6,25 +6,30 @@ these; nothing else changes a session.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from tokens import signals
 from tokens.app_settings import app_settings
 from tokens.exceptions import RefreshTokenReused, SessionInvalid, TokenAlreadyRotated
-from tokens.models import RefreshTokenRecord, RevocationReason, Session
+from tokens.models import (
+    PendingTombstone,
+    RefreshTokenRecord,
+    RevocationReason,
+    Session,
+)
+from tokens.security import security_event
 from tokens.state import sessions_forget, sessions_mark_revoked
 from tokens.tokens import AccessToken, RefreshToken, UntypedToken, canonical_claims
-
-security_log = logging.getLogger("tokens.security")
 
 USER_AGENT_MAX = 512
 
@@ -79,13 +84,12 @@ def session_create(
             expires_at=now + app_settings.SESSION_LIFETIME,
         )
         record = _record_create(session, now)
-    security_log.info(
+    security_event(
+        "session_created",
         "session created",
-        extra={
-            "event": "session_created",
-            "sid": str(session.pk),
-            "user_id": str(user.pk),
-        },
+        sid=session.pk,
+        user_id=user.pk,
+        ip=ip_address,
     )
     return _pair(session, record, now)
 
@@ -133,6 +137,9 @@ def refresh_rotate(
     (RefreshTokenReused). SessionInvalid covers every other refusal.
     """
     arrived_at = arrived_at or timezone.now()
+    pair = _rotate_uncontended(token)
+    if pair is not None:
+        return pair
     outcome = _rotate_locked(token, arrived_at)
     if isinstance(outcome, Session):
         _reuse_detected(outcome, token.jti)
@@ -140,21 +147,124 @@ def refresh_rotate(
     return outcome
 
 
+def _rotate_uncontended(token: RefreshToken) -> TokenPair | None:
+    """
+    The common case in one statement (PostgreSQL): an unused token of a valid
+    session whose row nobody else holds. Return None for anything else, which
+    ``_rotate_locked`` then decides with the full checks.
+    """
+    using = router.db_for_write(RefreshTokenRecord)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    now, successor_jti = timezone.now(), uuid.uuid4()
+    with transaction.atomic(using=using):
+        found = list(
+            Session.objects.db_manager(using).raw(
+                _rotation_sql(connection.ops.quote_name),
+                {
+                    "sid": token.session_id,
+                    "jti": token.jti,
+                    "sub": token["sub"],
+                    "now": now,
+                    "idle_cutoff": now - app_settings.SESSION_IDLE_TIMEOUT,
+                    "successor": successor_jti,
+                    "refresh_until": now + app_settings.REFRESH_TOKEN_LIFETIME,
+                },
+            )
+        )
+        if not found:
+            return None
+        (session,) = found
+        successor = RefreshTokenRecord(
+            jti=successor_jti,
+            session=session,
+            issued_at=now,
+            expires_at=session.successor_expires_at,
+        )
+        _announce_rotated(session, token.jti, successor_jti)
+        return _pair(session, successor, now)
+
+
+# The tables and columns of this app's own models are fixed by its migrations;
+# only the user model's come from _meta.
+ROTATION_SQL = """
+WITH live AS (
+    SELECT s.id, s.expires_at
+    FROM {session} s {user_join}
+    WHERE s.id = %(sid)s
+      AND s.revoked_at IS NULL
+      AND s.expires_at > %(now)s
+      AND s.last_used_at > %(idle_cutoff)s
+      AND CAST(s.user_id AS text) = %(sub)s
+      {user_active}
+    FOR UPDATE OF s SKIP LOCKED
+), consumed AS (
+    UPDATE {record} r
+    SET used_at = %(now)s, successor_jti = %(successor)s
+    FROM live
+    WHERE r.jti = %(jti)s AND r.session_id = live.id AND r.used_at IS NULL
+    RETURNING live.id, live.expires_at
+), successor AS (
+    INSERT INTO {record} (jti, session_id, issued_at, expires_at)
+    SELECT %(successor)s, id, %(now)s, LEAST(%(refresh_until)s, expires_at)
+    FROM consumed
+    RETURNING expires_at
+), touched AS (
+    UPDATE {session} s
+    SET last_used_at = %(now)s
+    FROM consumed
+    WHERE s.id = consumed.id
+    RETURNING s.*
+)
+SELECT touched.*, successor.expires_at AS successor_expires_at
+FROM touched, successor
+"""
+
+
+def _rotation_sql(qn: Callable[[str], str]) -> str:
+    """
+    Lock the session (skipping it if another transaction holds it), consume the
+    record if it is unused, insert its successor and touch the session; return
+    the session row and the successor's expiry. No row: fall back.
+
+    SKIP LOCKED keeps the one lock order of every rotation, session then
+    record, without ever waiting here; a held session row means a concurrent
+    rotation or revocation, which the locked path waits for.
+    """
+    user = Session._meta.get_field("user").related_model._meta
+    active = next((f for f in user.concrete_fields if f.name == "is_active"), None)
+    user_join = user_active = ""
+    if active is not None:
+        user_join = f"JOIN {qn(user.db_table)} u ON u.{qn(user.pk.column)} = s.user_id"
+        user_active = f"AND u.{qn(active.column)}"
+    return ROTATION_SQL.format(
+        session=qn(Session._meta.db_table),
+        record=qn(RefreshTokenRecord._meta.db_table),
+        user_join=user_join,
+        user_active=user_active,
+    )
+
+
 @transaction.atomic
 def _rotate_locked(token: RefreshToken, arrived_at: datetime) -> TokenPair | Session:
-    # One query fetches the record with its session and user, and locks the
-    # record and the session for the exchange. Both rows must be locked: after
-    # waiting for a lock, PostgreSQL re-reads only the locked rows, so a record
-    # read without one would still look unused to the requests that lost.
+    # The session row first, then the record: the lock order of every rotation
+    # and revocation. The record is read after the session lock is granted, so
+    # it shows what a rotation that held the lock before us committed.
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=token.session_id)
+        .first()
+    )
     record = (
-        RefreshTokenRecord.objects.select_for_update(of=("self", "session"))
-        .select_related("session__user")
+        RefreshTokenRecord.objects.select_for_update()
         .filter(jti=token.jti, session_id=token.session_id)
         .first()
     )
     if record is None:
         raise SessionInvalid("Refresh token is unknown")
-    session, now = record.session, timezone.now()
+    now = timezone.now()
     _session_check(session, token["sub"], now)
     if record.used_at is None:
         return _consume(session, record, now)
@@ -175,12 +285,16 @@ def _consume(session: Session, record: RefreshTokenRecord, now: datetime) -> Tok
     )
     session.last_used_at = now
     Session.objects.filter(pk=session.pk).update(last_used_at=now)
+    _announce_rotated(session, record.jti, successor.jti)
+    return _pair(session, successor, now)
+
+
+def _announce_rotated(session: Session, old_jti: uuid.UUID, new_jti: uuid.UUID) -> None:
     transaction.on_commit(
         lambda: signals.token_rotated.send(
-            sender=Session, session=session, old_jti=record.jti, new_jti=successor.jti
+            sender=Session, session=session, old_jti=old_jti, new_jti=new_jti
         )
     )
-    return _pair(session, successor, now)
 
 
 def _successor_in_grace(
@@ -195,35 +309,41 @@ def _successor_in_grace(
 
 
 def _reuse_detected(session: Session, jti: uuid.UUID) -> None:
-    security_log.warning(
+    security_event(
+        "reuse_detected",
         "refresh token reuse detected; session revoked",
-        extra={
-            "event": "reuse_detected",
-            "sid": str(session.pk),
-            "user_id": str(session.user_id),
-            "jti": jti.hex,
-        },
+        level=logging.WARNING,
+        sid=session.pk,
+        user_id=session.user_id,
+        reason=RevocationReason.REUSE_DETECTED,
+        jti=jti,
     )
     signals.reuse_detected.send(sender=Session, session=session, jti=jti)
 
 
 def login_failed(*, request: Any) -> None:
     """Record a failed sign-in as a security event (without the account named)."""
-    security_log.warning(
+    # The forwarded client address (NUM_PROXIES), as sessions store it.
+    security_event(
+        "login_failed",
         "login failed",
-        extra={"event": "login_failed", "ip": request.META.get("REMOTE_ADDR")},
+        level=logging.WARNING,
+        request=request,
+        reason="bad_credentials",
     )
 
 
-def session_revoke(*, session: Session, reason: str, by: Any = None) -> bool:
-    """Revoke *session*; return False if it was already revoked."""
+def session_revoke(
+    *, session: Session, reason: str, by: Any = None, note: str = ""
+) -> bool:
+    """Revoke *session* (*note*: free text kept with it); False if already revoked."""
     with transaction.atomic():
         locked = Session.objects.select_for_update().filter(pk=session.pk).first()
         if locked is None or locked.revoked_at is not None:
             return False
-        _revoke_locked(locked, reason, by, timezone.now())
+        _revoke_locked(locked, reason, by, timezone.now(), note)
     session.revoked_at, session.revoked_reason = locked.revoked_at, reason
-    session.revoked_by_id = _pk(by)
+    session.revoked_by_id, session.revoked_note = _pk(by), note
     return True
 
 
@@ -232,17 +352,40 @@ def _pk(user: Any) -> Any:
     return user.pk if user is not None else None
 
 
-def _revoke_locked(session: Session, reason: str, by: Any, now: datetime) -> None:
+def _revoke_locked(
+    session: Session, reason: str, by: Any, now: datetime, note: str = ""
+) -> None:
     session.revoked_at, session.revoked_reason = now, reason
-    session.revoked_by_id = _pk(by)
-    session.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    session.revoked_by_id, session.revoked_note = _pk(by), note
+    session.save(
+        update_fields=["revoked_at", "revoked_reason", "revoked_by", "revoked_note"]
+    )
+    _tombstones_pending([session.pk])
     transaction.on_commit(lambda: _announce_revoked([session], reason, by))
 
 
+def _tombstones_pending(session_ids: list[Any]) -> None:
+    # In the revocation's own transaction: a tombstone the cache misses after
+    # the commit is still known, and written by the next process that trusts
+    # the cache (tokens.state, rule 4).
+    PendingTombstone.objects.bulk_create(
+        [PendingTombstone(session_id=sid) for sid in session_ids],
+        ignore_conflicts=True,
+    )
+
+
 def user_sessions_revoke(
-    *, user: Any, reason: str, by: Any = None, keep: Session | uuid.UUID | None = None
+    *,
+    user: Any,
+    reason: str,
+    by: Any = None,
+    keep: Session | uuid.UUID | None = None,
+    note: str = "",
 ) -> int:
-    """Revoke every unrevoked session of *user*, except *keep*; return how many."""
+    """
+    Revoke every unrevoked session of *user*, except *keep*, keeping *note* (free
+    text) with each; return how many.
+    """
     keep_id = keep.pk if isinstance(keep, Session) else keep
     with transaction.atomic():
         sessions = list(
@@ -252,27 +395,31 @@ def user_sessions_revoke(
         )
         now = timezone.now()
         Session.objects.filter(pk__in=[s.pk for s in sessions]).update(
-            revoked_at=now, revoked_reason=reason, revoked_by_id=_pk(by)
+            revoked_at=now,
+            revoked_reason=reason,
+            revoked_by_id=_pk(by),
+            revoked_note=note,
         )
         for session in sessions:
             session.revoked_at, session.revoked_reason = now, reason
-            session.revoked_by_id = _pk(by)
+            session.revoked_by_id, session.revoked_note = _pk(by), note
+        if sessions:
+            _tombstones_pending([s.pk for s in sessions])
         transaction.on_commit(lambda: _announce_revoked(sessions, reason, by))
     return len(sessions)
 
 
 def _announce_revoked(sessions: list[Session], reason: str, by: Any) -> None:
-    sessions_mark_revoked(s.pk for s in sessions)
+    # Runs after the commit: the clock reading bounds the commit from above.
+    sessions_mark_revoked((s.pk for s in sessions), committed_at=time.monotonic())
     for session in sessions:
-        security_log.info(
+        security_event(
+            "session_revoked",
             "session revoked",
-            extra={
-                "event": "session_revoked",
-                "sid": str(session.pk),
-                "user_id": str(session.user_id),
-                "reason": reason,
-                "revoked_by": str(_pk(by)) if by is not None else None,
-            },
+            sid=session.pk,
+            user_id=session.user_id,
+            actor=_pk(by),
+            reason=reason,
         )
         signals.session_revoked.send(
             sender=Session, session=session, reason=reason, revoked_by=by

@@ -102,7 +102,7 @@ def _is_user_id(value: Any) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _user_key(model: str) -> tuple[models.Field, tuple[int, int] | None]:
+def _user_key(model: str) -> tuple[models.Field[Any, Any], tuple[int, int] | None]:
     """Return the user model's key field and, for an integer key, its range."""
     field = get_user_model()._meta.pk
     if not isinstance(field, models.IntegerField):

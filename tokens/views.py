@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -15,7 +14,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPES
 from rest_framework_simplejwt.exceptions import (
@@ -35,6 +33,7 @@ from tokens.exceptions import (
 )
 from tokens.models import RevocationReason, Session
 from tokens.openapi import OpenApiResponse, extend_schema, inline_serializer
+from tokens.security import client_ip
 from tokens.serializers import (
     LogoutSerializer,
     RevokedCountSerializer,
@@ -50,6 +49,7 @@ from tokens.throttles import (
     LoginAccountThrottle,
     LoginIPThrottle,
     RefreshIPThrottle,
+    failed_login_record,
 )
 from tokens.tokens import RefreshToken, UntypedToken
 
@@ -61,15 +61,6 @@ ERRORS = {
 
 
 WRONG_TYPE = _("Token has wrong type")
-
-
-def client_ip(request: Request) -> str | None:
-    """The client address as DRF's throttles see it (honours NUM_PROXIES)."""
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address(ident.strip()))
-    except ValueError:
-        return None
 
 
 def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
@@ -97,7 +88,7 @@ def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
 class TokenAPIView(APIView):
     """Base of the unauthenticated token endpoints: 401s keep their status."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[Any]] = []
     permission_classes = [AllowAny]
 
     def get_authenticate_header(self, request: Request) -> str:
@@ -142,6 +133,7 @@ class TokenObtainView(TokenAPIView):
         user = authenticate(request, **data)
         if user is None or not getattr(user, "is_active", True):
             services.login_failed(request=request)
+            failed_login_record(request=request)
             raise AuthenticationFailed(
                 _("No active account found with the given credentials"),
                 code="no_active_account",
@@ -260,7 +252,7 @@ class SessionListView(APIView):
     @extend_schema(responses={200: SessionSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         sessions = services.user_active_sessions(user=request.user)
-        context = {"current_session_id": request.auth["sid"]}
+        context = {"current_session_id": request.auth.session_id}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 
 
@@ -272,7 +264,7 @@ class SessionDetailView(APIView):
     @extend_schema(
         responses={204: None, 404: OpenApiResponse(description="Not yours."), **ERRORS}
     )
-    def delete(self, request: Request, session_id) -> Response:
+    def delete(self, request: Request, session_id: str) -> Response:
         session = Session.objects.filter(pk=session_id, user_id=request.user.pk).first()
         if session is None:
             raise SessionNotFound()
@@ -302,7 +294,7 @@ class SessionRevokeOthersView(APIView):
 class CSRFCookieView(APIView):
     """Set the ``csrftoken`` cookie that cookie-mode refresh and logout require."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[Any]] = []
     permission_classes = [AllowAny]
 
     @extend_schema(

@@ -29,11 +29,41 @@ def test_flush_deletes_expired_sessions_and_records_in_batches(make_user):
     live = services.session_create(user=user).session
     for session in expired:
         age(session, days=1)
-    output = run("flushexpiredtokens", "--batch-size", "2")
+    output = run("flushexpiredtokens", "--batch-size", "2", "-v", "2")
     assert list(Session.objects.all()) == [live]
-    assert RefreshTokenRecord.objects.filter(session=live).count() == 1
-    assert "so far" in output  # progress is reported per batch
-    assert "expired sessions: 5 deleted" in output
+    assert list(RefreshTokenRecord.objects.all()) == list(live.refresh_tokens.all())
+    # Per batch at -v 2, with the total and a rate.
+    assert "expired sessions: 2 of 5 (40%) deleted so far" in output
+    assert "rows/s" in output
+    assert "expired sessions: 5 deleted in" in output
+
+
+def test_flush_is_silent_at_verbosity_zero(make_user):
+    """Run from cron, the command mails nothing unless it fails."""
+    age(services.session_create(user=make_user()).session, days=1)
+    assert run("flushexpiredtokens", "-v", "0", "--batch-size", "1") == ""
+    assert Session.objects.count() == 0
+
+
+def test_flush_reports_a_summary_at_the_default_verbosity(make_user):
+    age(services.session_create(user=make_user()).session, days=1)
+    output = run("flushexpiredtokens")
+    assert "expired sessions: 1 deleted in" in output
+    assert "revoked sessions past retention: 0 deleted in" in output
+
+
+def test_flush_batches_walk_rows_that_share_an_expiry(make_user):
+    """Batches continue from the last (expiry, id): ties are neither lost nor
+    deleted twice."""
+    user = make_user()
+    sessions = [services.session_create(user=user).session for _ in range(7)]
+    past = timezone.now() - timedelta(days=1)
+    Session.objects.filter(pk__in=[s.pk for s in sessions]).update(expires_at=past)
+    RefreshTokenRecord.objects.update(expires_at=past)
+    output = run("flushexpiredtokens", "--batch-size", "3", "-v", "2")
+    assert Session.objects.count() == 0 and RefreshTokenRecord.objects.count() == 0
+    assert "expired sessions: 7 deleted in" in output
+    assert "refresh tokens: 7 deleted in" in output
 
 
 def test_flush_keeps_revoked_sessions_for_the_retention_period(make_user, settings):
@@ -84,7 +114,7 @@ def test_revoketokens_revokes_every_session_of_the_user(make_user, by):
     services.session_create(user=other)
     ident = user.email.upper() if by == "email" else str(user.pk)
     output = run("revoketokens", "--user", ident, "--reason", "password_reset")
-    assert "Revoked 2 session(s)" in output
+    assert "Revoked 2 sessions of" in output
     assert set(
         Session.objects.filter(user=user).values_list("revoked_reason", flat=True)
     ) == {"password_reset"}
@@ -95,3 +125,44 @@ def test_revoketokens_revokes_every_session_of_the_user(make_user, by):
 def test_revoketokens_names_an_unknown_user(db, ident):
     with pytest.raises(CommandError, match="No user matches"):
         run("revoketokens", "--user", ident)
+
+
+def test_revoketokens_records_the_note_with_each_session(make_user):
+    user = make_user()
+    for _ in range(2):
+        services.session_create(user=user)
+    output = run("revoketokens", "--user", user.email, "--note", " ticket #123 ")
+    assert set(Session.objects.values_list("revoked_note", flat=True)) == {
+        "ticket #123"
+    }
+    assert set(Session.objects.values_list("revoked_reason", flat=True)) == {"admin"}
+    assert "Revoked 2 sessions" in output
+
+
+def test_revoketokens_refuses_a_note_too_long_and_revokes_nothing(make_user):
+    user = make_user()
+    services.session_create(user=user)
+    with pytest.raises(CommandError, match="longer than 500"):
+        run("revoketokens", "--user", user.email, "--note", "x" * 501)
+    assert Session.objects.get().revoked_at is None
+
+
+def test_revoketokens_is_silent_at_verbosity_zero(make_user):
+    user = make_user()
+    services.session_create(user=user)
+    assert run("revoketokens", "--user", user.email, "-v", "0") == ""
+    assert Session.objects.get().revoked_at is not None
+    assert Session.objects.get().revoked_note == ""
+
+
+def test_flush_knows_every_model_that_refers_to_a_session():
+    """
+    The flush deletes with SQL (QuerySet._raw_delete), bypassing the collector:
+    it deletes a session's records itself, and nothing else may refer to a
+    session or a record. A new relation must be handled in delete_batch.
+    """
+    relations = {
+        (rel.related_model, rel.field.name) for rel in Session._meta.related_objects
+    }
+    assert relations == {(RefreshTokenRecord, "session")}
+    assert RefreshTokenRecord._meta.related_objects == ()

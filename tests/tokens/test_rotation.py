@@ -136,22 +136,39 @@ def test_an_access_token_is_not_a_refresh_token(user, login, refresh):
     assert refresh(pair["access"]).status_code == HTTPStatus.UNAUTHORIZED
 
 
+def verify_only_rsa_key(kid: str) -> dict[str, str]:
+    """A key ring entry with a public key only: it verifies but cannot sign."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = public.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {"kid": kid, "algorithm": "RS256", "public_key": pem.decode()}
+
+
 def test_a_crash_between_consuming_and_minting_leaves_the_chain_usable(
-    user, login, refresh, monkeypatch
+    user, login, refresh, settings
 ):
     """The consume and the successor are one transaction: a crash rolls both back."""
+    from rest_framework_simplejwt.exceptions import TokenBackendError
+
     from tokens import services
+    from tokens.tokens import RefreshToken
 
     pair = login(user)
-    real_pair = services._pair
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("process died while minting")
-
-    monkeypatch.setattr(services, "_pair", crash)
-    with pytest.raises(RuntimeError):
-        services.refresh_rotate(token=services.RefreshToken(pair["refresh"]))
-    monkeypatch.setattr(services, "_pair", real_pair)
+    working = settings.TOKENS
+    # The token still verifies with its own key, but the successor cannot be
+    # signed: the exchange fails after the consume, while minting.
+    settings.TOKENS = {
+        **working,
+        "SIGNING_KEYS": [*working["SIGNING_KEYS"], verify_only_rsa_key("cannot-sign")],
+        "ACTIVE_KID": "cannot-sign",
+    }
+    with pytest.raises(TokenBackendError, match="No signing key"):
+        services.refresh_rotate(token=RefreshToken(pair["refresh"]))
+    settings.TOKENS = working
     record = RefreshTokenRecord.objects.get()
     assert record.used_at is None and record.successor_jti is None
 
@@ -193,3 +210,31 @@ def test_session_revoked_signal_is_sent_after_commit(
     finally:
         session_revoked.receivers.clear()
     assert [event["reason"] for event in received] == ["logout"]
+
+
+def test_a_rotation_costs_one_statement_on_postgresql(
+    user, login, is_postgres, django_assert_num_queries
+):
+    """
+    PostgreSQL: lock, consume, insert the successor and touch the session in
+    one statement (here inside the test's savepoint). Elsewhere the locked
+    path: the session, the record, the insert and two updates.
+    """
+    from tokens import services
+
+    token = services.RefreshToken(login(user)["refresh"])
+    statements = 1 if is_postgres else 5
+    with django_assert_num_queries(statements + 2) as captured:  # + savepoint
+        pair = services.refresh_rotate(token=token)
+    work = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(work) == statements
+    successor = RefreshTokenRecord.objects.get(used_at__isnull=True)
+    assert services.RefreshToken(pair.refresh).jti == successor.jti
+    assert RefreshTokenRecord.objects.get(jti=token.jti).successor_jti == successor.jti
+
+
+def test_a_rotation_touches_the_session(user, login, refresh):
+    pair = login(user)
+    before = Session.objects.get().last_used_at
+    assert refresh(pair["refresh"]).status_code == HTTPStatus.OK
+    assert Session.objects.get().last_used_at > before

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tokens.models import RevocationReason
+from tokens.models import NOTE_MAX_LENGTH, RevocationReason
 from tokens.services import user_sessions_revoke
 
 
@@ -22,13 +22,23 @@ class Command(BaseCommand):
             choices=RevocationReason.values,
             help="Recorded on each session (default: admin).",
         )
-
-    def handle(self, *args, user: str, reason: str, **options) -> None:
-        target = self.find_user(user)
-        count = user_sessions_revoke(user=target, reason=reason)
-        self.stdout.write(
-            self.style.SUCCESS(f"Revoked {count} session(s) of {target}.")
+        parser.add_argument(
+            "--note",
+            default="",
+            help="Free text recorded on each session with the reason, e.g. a "
+            f"ticket number (at most {NOTE_MAX_LENGTH} characters).",
         )
+
+    def handle(self, *args, user: str, reason: str, note: str, **options) -> None:
+        note = note.strip()
+        if len(note) > NOTE_MAX_LENGTH:
+            raise CommandError(f"--note is longer than {NOTE_MAX_LENGTH} characters.")
+        target = self.find_user(user)
+        count = user_sessions_revoke(user=target, reason=reason, note=note)
+        if options["verbosity"] >= 1:
+            sessions = "session" if count == 1 else "sessions"
+            message = f"Revoked {count} {sessions} of {target}."
+            self.stdout.write(self.style.SUCCESS(message))
 
     def find_user(self, ident: str):
         model = get_user_model()
