@@ -60,7 +60,8 @@ def canonical_claims(claims: dict[str, Any]) -> dict[str, Any]:
     Return *claims* as the session stores them: JSON values, keys sorted at
     every level, so the same claims always encode to the same token.
     """
-    return json.loads(json.dumps(claims, sort_keys=True))
+    canonical: dict[str, Any] = json.loads(json.dumps(claims, sort_keys=True))
+    return canonical
 
 
 def _epoch(moment: datetime) -> int:
