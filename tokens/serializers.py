@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.module_loading import import_string
@@ -79,14 +78,20 @@ def get_obtain_serializer() -> type[TokenObtainPairSerializer]:
     for SimpleJWT (a subclass of its ``TokenObtainSerializer``), ours calling
     that one's ``get_token`` with our token class (see ``simplejwt_adapter``).
     """
-    serializer = import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
+    serializer: type[Any] = import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
     if issubclass(serializer, TokenObtainPairSerializer):
-        return cast(type[TokenObtainPairSerializer], serializer)
-    return simplejwt_adapter(serializer)
+        return serializer
+    adapter = _adapters.get(serializer)
+    if adapter is None:
+        adapter = _adapters[serializer] = simplejwt_adapter(serializer)
+    return adapter
 
 
-@lru_cache(maxsize=8)
-def simplejwt_adapter(serializer: type) -> type[TokenObtainPairSerializer]:
+# One adapter per SimpleJWT serializer, made on first use.
+_adapters: dict[type[Any], type[TokenObtainPairSerializer]] = {}
+
+
+def simplejwt_adapter(serializer: type[Any]) -> type[TokenObtainPairSerializer]:
     """
     Return our serializer with the ``get_token`` of a SimpleJWT serializer.
 
@@ -107,8 +112,7 @@ def simplejwt_adapter(serializer: type) -> type[TokenObtainPairSerializer]:
     class SimpleJWTSerializerAdapter(TokenObtainPairSerializer):
         @classmethod
         def get_token(cls, user: Any) -> RefreshToken:
-            # A SimpleJWT TokenObtainSerializer, checked above.
-            token: RefreshToken = serializer.get_token(user)  # type: ignore[attr-defined]
+            token: RefreshToken = serializer.get_token(user)
             return token
 
     return SimpleJWTSerializerAdapter
