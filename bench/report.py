@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import shlex
@@ -92,12 +93,16 @@ def summary(runs: list[dict]) -> dict:
 def ratio(rounds: dict[str, list], case: str, base: str) -> float:
     """Return the median over rounds of case/base req/s, each pair from one round."""
     pairs = zip(rounds[case], rounds[base], strict=False)
-    return median(a["rps"] / b["rps"] for a, b in pairs)
+    # A round in which the base answered nothing (a slow case, a short run)
+    # has no ratio; with none left the ratio is not measured (nan).
+    values = [a["rps"] / b["rps"] for a, b in pairs if b["rps"] > 0]
+    return median(values) if values else math.nan
 
 
 def cpu_ratio(rounds: dict[str, list], case: str, base: str) -> float:
     """Return base/case worker CPU per request: the throughput ratio if CPU-bound."""
-    return summary(rounds[base])["cpu"] / summary(rounds[case])["cpu"]
+    case_cpu = summary(rounds[case])["cpu"]
+    return summary(rounds[base])["cpu"] / case_cpu if case_cpu > 0 else math.nan
 
 
 # Markdown ----------------------------------------------------------------------
@@ -343,6 +348,8 @@ def _targets(results: dict) -> list[str]:
         "|---|---:|---:|---|",
     ]
     for text, value, cpu, goal in _target_values(results):
+        if value is not None and math.isnan(value):
+            value = None
         met = "n/a" if value is None else ("yes" if value >= goal else "**no**")
         shown = "not measured" if value is None else f"{value:.2f}×"
         cpu_shown = "" if cpu is None else f"{cpu:.2f}×"
