@@ -32,7 +32,10 @@ class UserAdmin(SessionRevocationUserAdminMixin, DjangoUserAdmin):
     add_form = UserCreationForm
     inlines = [ProfileInline]
     fieldsets = (
-        (None, {"fields": ("id", "email", "password")}),
+        (
+            None,
+            {"fields": ("id", "email", "email_verified", "pending_email", "password")},
+        ),
         (_("Personal info"), {"fields": ("display_name",)}),
         (
             _("Permissions"),
@@ -65,7 +68,7 @@ class UserAdmin(SessionRevocationUserAdminMixin, DjangoUserAdmin):
     )
     readonly_fields = ["id", "last_login", "date_joined"]
     list_display = ["email", "display_name", "is_active", "is_staff", "date_joined"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
+    list_filter = ["is_active", "email_verified", "is_staff", "is_superuser", "groups"]
     search_fields = ["email", "display_name"]
     ordering = ["email"]
 

@@ -1,19 +1,22 @@
 """
 The emails the accounts app sends, and when they leave.
 
-A view that sends mail collects the messages in an *outbox* and hands them to
-an ``OutboxResponse``, which delivers them after the server has sent the
-response (WSGI and ASGI servers call ``close()`` then). The client's wait is
-therefore the same whether or not a message was due, which is what keeps
-password reset and registration from telling, by their timing, whether an
-account exists. Without an outbox (the shell, a command) messages leave when
-the current transaction commits.
+Messages are handed to a background task (``accounts.tasks.mail_send``, run by
+the tasks worker), never sent by the process that answers the request. A view
+that sends mail collects the messages in an *outbox* and hands them to an
+``OutboxResponse``, which enqueues them after the server has sent the response
+(WSGI and ASGI servers call ``close()`` then). Neither the client's wait nor
+the next request on the same worker therefore depends on whether a message was
+due, which is what keeps password reset and registration from telling, by
+their timing, whether an account exists. Without an outbox (the shell, a
+command) messages are enqueued when the current transaction commits.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +27,16 @@ from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
 
-Outbox = list[EmailMessage]
+
+@dataclass(frozen=True)
+class Deferred:
+    """A task to enqueue with the outbox, in place of a message built now."""
+
+    task: Any
+    kwargs: dict[str, Any]
+
+
+Outbox = list[EmailMessage | Deferred]
 
 
 def mail_build(*, to: str, template: str, context: dict[str, Any]) -> EmailMessage:
@@ -37,25 +49,44 @@ def mail_build(*, to: str, template: str, context: dict[str, Any]) -> EmailMessa
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
-def mail_queue(*, message: EmailMessage, outbox: Outbox | None = None) -> None:
-    """Put *message* in *outbox*, or send it once the transaction commits."""
+def mail_queue(
+    *, message: EmailMessage | Deferred, outbox: Outbox | None = None
+) -> None:
+    """Put *message* in *outbox*, or enqueue it once the transaction commits."""
     if outbox is not None:
         outbox.append(message)
     else:
         transaction.on_commit(lambda: mail_deliver(messages=[message]))
 
 
-def mail_deliver(*, messages: Iterable[EmailMessage]) -> None:
-    """Send *messages*; a failure is logged, never raised (the answer is gone)."""
+def mail_deliver(*, messages: Iterable[EmailMessage | Deferred]) -> None:
+    """
+    Enqueue *messages* for the tasks worker; a failure to enqueue is logged,
+    never raised (the answer is gone).
+    """
     for message in messages:
         try:
-            message.send()
+            _enqueue(message)
         except Exception:
-            logger.exception("could not send %r", message.subject)
+            logger.exception("could not enqueue %r", message)
+
+
+def _enqueue(message: EmailMessage | Deferred) -> None:
+    from accounts.tasks import mail_send
+
+    if isinstance(message, Deferred):
+        message.task.enqueue(**message.kwargs)
+        return
+    mail_send.enqueue(
+        subject=message.subject,
+        body=message.body,
+        from_email=message.from_email,
+        to=list(message.to),
+    )
 
 
 class OutboxResponse(Response):
-    """A DRF response that sends its outbox once the server has delivered it."""
+    """A DRF response that enqueues its outbox once the server has delivered it."""
 
     def __init__(self, *args: Any, outbox: Outbox, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -48,6 +48,8 @@ class UserManager(BaseUserManager):
     ) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
+        # Whoever runs createsuperuser vouches for the address.
+        extra.setdefault("email_verified", True)
         return self.create_user(email, password, **extra)
 
 
@@ -64,6 +66,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("id"), primary_key=True, default=new_user_id, editable=False
     )
     email = models.EmailField(_("email address"), unique=True)
+    email_verified = models.BooleanField(
+        _("email verified"),
+        default=False,
+        help_text=_("Whether the owner followed the link mailed to this address."),
+    )
+    pending_email = models.EmailField(
+        _("new email address"),
+        blank=True,
+        help_text=_("An address change waiting for its verification link."),
+    )
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     is_staff = models.BooleanField(
         _("staff status"),

@@ -121,7 +121,14 @@ class RegistrationSerializer(serializers.Serializer):
 class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "date_joined"]
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "date_joined",
+            "email_verified",
+            "pending_email",
+        ]
         read_only_fields = fields
 
 
@@ -150,6 +157,15 @@ class PasswordResetConfirmSerializer(StrictSerializer):
     uid = StrictCharField(max_length=UID_MAX_LENGTH)
     token = StrictCharField(max_length=TOKEN_MAX_LENGTH)
     new_password = PasswordField()
+
+
+class EmailVerifySerializer(StrictSerializer):
+    uid = StrictCharField(max_length=UID_MAX_LENGTH)
+    token = StrictCharField(max_length=TOKEN_MAX_LENGTH)
+
+
+class EmailVerificationResendSerializer(StrictSerializer):
+    email = NormalizedEmailField()
 
 
 # Profiles -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
@@ -25,10 +26,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from accounts import app_settings
 from accounts.emails import normalize_email
-from accounts.mail import Outbox, mail_build, mail_queue
+from accounts.mail import Deferred, Outbox, mail_build, mail_queue
 from accounts.models import USER_ID_MAX, Profile, User, new_user_id
-from tokens.services import sessions_on_password_change, sessions_on_password_reset
+from accounts.tokens import email_verification_token
+from tokens.services import password_change_origin
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ INSERT_ATTEMPTS = 3
 EMAIL_TAKEN = _("An account with this email address already exists.")
 PASSWORD_INCORRECT = _("Your password was entered incorrectly.")
 RESET_LINK_INVALID = _("This password reset link is invalid or has expired.")
+VERIFY_LINK_INVALID = _("This verification link is invalid or has expired.")
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,14 @@ def user_register(
     their mail leaves after the response, so they also take about as long.
     Registration therefore does not tell whether an address is registered.
 
-    It cannot hide it from everybody: whoever registers an address can then try
-    to sign in with the password they chose, which works only if the account
-    was new. Closing that needs an email-verification step before the first
-    sign-in (see the README, "Accounts").
+    Unless ``ACCOUNTS_EMAIL_VERIFICATION`` is ``none``, a new account is sent
+    a verification link instead of the welcome mail. In ``mandatory`` mode both
+    paths also leave a *registration claim* (the password's hash, for the
+    link's lifetime), so that signing in with the password just registered is
+    refused alike, "email not verified", whether the account is new or the
+    address was already taken (see ``accounts.backends``). In the other modes
+    whoever registers an address can then sign in with the password they chose
+    only if the account was new, which tells (see the README, "Accounts").
     """
     email = _email_normalize(email)
     user = User(email=email, display_name=display_name)
@@ -77,6 +85,7 @@ def user_register(
     user.set_password(password)
     for attempt in range(INSERT_ATTEMPTS):
         if _email_registered(email):
+            _registration_claim_keep(email, user.password)
             return _registration_duplicate(email, outbox)
         user.pk = new_user_id()
         try:
@@ -88,10 +97,12 @@ def user_register(
             if attempt == INSERT_ATTEMPTS - 1:
                 raise
             continue
-        mail_queue(
-            message=mail_build(to=email, template="welcome", context={"user": user}),
-            outbox=outbox,
-        )
+        _registration_claim_keep(email, user.password)
+        if app_settings.email_verification() == app_settings.VERIFICATION_NONE:
+            message = mail_build(to=email, template="welcome", context={"user": user})
+        else:
+            message = _verification_deferred(user, address=email)
+        mail_queue(message=message, outbox=outbox)
         return Registration(id=user.pk, email=email)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -122,6 +133,124 @@ def _registration_notice_due(email: str) -> bool:
         return True
 
 
+def _claim_key(email: str) -> str:
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return f"accounts:registration-claim:{digest}"
+
+
+def _registration_claim_keep(email: str, password_hash: str) -> None:
+    if app_settings.email_verification() != app_settings.VERIFICATION_MANDATORY:
+        return
+    timeout = int(app_settings.email_verification_timeout().total_seconds())
+    try:
+        cache.set(_claim_key(email), password_hash, timeout=timeout)
+    except Exception:
+        logger.warning("cache unreachable; registration claim not kept")
+
+
+def registration_claim_matches(*, email: str, password: str) -> bool:
+    """
+    Whether *password* is the one a recent registration of *email* chose.
+
+    The hasher runs whenever a claim exists, matching or not, so that a new
+    account and a taken address cost the same at sign-in.
+    """
+    try:
+        email = normalize_email(email)
+        claimed = cache.get(_claim_key(email))
+    except ValidationError:
+        return False
+    except Exception:
+        logger.warning("cache unreachable; registration claim not read")
+        return False
+    return bool(claimed) and check_password(password, claimed)
+
+
+# Email verification -------------------------------------------------------------
+
+
+def _verification_message(user: User, *, address: str, change: bool = False):
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_verification_token.make_token(user)
+    context = {
+        "user": user,
+        "address": address,
+        "change": change,
+        "mandatory": app_settings.email_verification()
+        == app_settings.VERIFICATION_MANDATORY,
+        "verify_url": app_settings.frontend_verify_url().format(uid=uid, token=token),
+        "timeout_days": app_settings.email_verification_timeout().days,
+    }
+    return mail_build(to=address, template="email_verification", context=context)
+
+
+def _verification_deferred(user: User, *, address: str, change: bool = False):
+    from accounts.tasks import email_verification_mail
+
+    kwargs = {"user_id": user.pk, "address": address, "change": change}
+    return Deferred(task=email_verification_mail, kwargs=kwargs)
+
+
+def email_verification_mail_send(*, user_id: int, address: str, change: bool) -> None:
+    """
+    Send the verification link of *address* (the task), unless the account no
+    longer waits for one: it was verified, or its address changed meanwhile.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    waiting = user.pending_email if change and user.pending_email else user.email
+    if waiting != address or (user.email_verified and not user.pending_email):
+        return
+    _verification_message(user, address=address, change=change).send()
+
+
+def email_verification_resend(*, email: str, outbox: Outbox | None = None) -> None:
+    """
+    Mail a fresh verification link to *email* if an active account has it
+    unverified; otherwise do nothing. The answer is the same either way.
+    """
+    try:
+        email = normalize_email(email)
+    except ValidationError:
+        return
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is None or user.email_verified:
+        return
+    mail_queue(message=_verification_deferred(user, address=email), outbox=outbox)
+
+
+def email_verification_confirm(
+    *, uid: str, token: str, outbox: Outbox | None = None
+) -> User:
+    """
+    Follow a verification link: mark the address verified or, for a pending
+    change, make the new address the account's. The link then stops working
+    (its hash covers the state it changes) and expires after
+    ``ACCOUNTS_EMAIL_VERIFICATION_TIMEOUT`` anyway.
+    """
+    with transaction.atomic():
+        # A verification link names its user as a reset link does.
+        user = _password_reset_user(uid)
+        if user is None or not email_verification_token.check_token(user, token):
+            raise _field_error("token", VERIFY_LINK_INVALID, "invalid")
+        fields = ["email_verified"]
+        if user.pending_email:
+            old_email = user.email
+            user.email = _email_available(user.pending_email, user)
+            user.pending_email = ""
+            fields += ["email", "pending_email"]
+        user.email_verified = True
+        try:
+            with transaction.atomic():
+                user.save(update_fields=fields)
+        except IntegrityError as exc:
+            raise _field_error("email", EMAIL_TAKEN, "unique") from exc
+        if "email" in fields:
+            _email_changed_notify(old_email, user.email, outbox)
+    return user
+
+
 # The signed-in user's account ---------------------------------------------------
 
 
@@ -138,6 +267,9 @@ def user_update(
 
     A new email address needs *current_password*: a stolen access token alone
     must not be enough to take the account over. The old address is told.
+    With ``ACCOUNTS_EMAIL_VERIFICATION`` at ``optional`` the new address is
+    used at once and mailed a verification link; at ``mandatory`` it waits in
+    ``pending_email`` until that link is followed.
     """
     changed: list[str] = []
     old_email = user.email
@@ -147,8 +279,7 @@ def user_update(
     new_email = _email_normalize(email) if email is not None else user.email
     if new_email != user.email:
         _password_check(user, current_password, field="current_password")
-        user.email = _email_available(new_email, user)
-        changed.append("email")
+        changed += _email_change(user, _email_available(new_email, user))
     if not changed:
         return user
     try:
@@ -157,9 +288,32 @@ def user_update(
     except IntegrityError as exc:
         user.email = old_email
         raise _field_error("email", EMAIL_TAKEN, "unique") from exc
-    if "email" in changed:
-        _email_changed_notify(old_email, user.email, outbox)
+    if "email" in changed or "pending_email" in changed:
+        _email_change_mail(user, old_email, new_email, outbox)
     return user
+
+
+def _email_change(user: User, new_email: str) -> list[str]:
+    """Apply a change of address as the verification mode says; return the fields."""
+    mode = app_settings.email_verification()
+    if mode == app_settings.VERIFICATION_MANDATORY:
+        user.pending_email = new_email
+        return ["pending_email"]
+    user.email, user.pending_email = new_email, ""
+    if mode == app_settings.VERIFICATION_NONE:
+        return ["email", "pending_email"]
+    user.email_verified = False
+    return ["email", "pending_email", "email_verified"]
+
+
+def _email_change_mail(
+    user: User, old_email: str, new_email: str, outbox: Outbox | None
+) -> None:
+    pending = bool(user.pending_email)
+    _email_changed_notify(old_email, new_email, outbox, pending=pending)
+    if app_settings.email_verification() != app_settings.VERIFICATION_NONE:
+        message = _verification_deferred(user, address=new_email, change=True)
+        mail_queue(message=message, outbox=outbox)
 
 
 def _email_available(email: str, user: User) -> str:
@@ -168,8 +322,10 @@ def _email_available(email: str, user: User) -> str:
     return email
 
 
-def _email_changed_notify(old: str, new: str, outbox: Outbox | None) -> None:
-    context = {"old_email": old, "new_email": new}
+def _email_changed_notify(
+    old: str, new: str, outbox: Outbox | None, *, pending: bool = False
+) -> None:
+    context = {"old_email": old, "new_email": new, "pending": pending}
     message = mail_build(to=old, template="email_changed", context=context)
     mail_queue(message=message, outbox=outbox)
 
@@ -189,10 +345,14 @@ def user_change_password(
     """
     _password_check(user, current_password, field="current_password")
     _password_validate(new_password, user=user, field="new_password")
-    with transaction.atomic():
+    # The tokens app sees the saved change and applies the policy; it learns
+    # here which session made it.
+    with (
+        transaction.atomic(),
+        password_change_origin(user=user, current_session_id=current_session_id),
+    ):
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        sessions_on_password_change(user=user, current_session_id=current_session_id)
 
 
 def user_deactivate(*, user: User, password: str) -> None:
@@ -210,21 +370,30 @@ def user_deactivate(*, user: User, password: str) -> None:
 
 def password_reset_request(*, email: str, outbox: Outbox | None = None) -> None:
     """
-    Mail a single-use reset link to *email* if an active account with a usable
-    password has it; otherwise do nothing, in the same time.
+    Have a single-use reset link mailed to *email* if an active account with a
+    usable password has it; otherwise nothing is sent.
 
-    Nothing here runs the hasher, in either case: the answer costs one indexed
-    query both ways, and the mail, the only slow part, leaves after the
-    response when an outbox is given (see ``accounts.mail``).
+    The request does the same work for every address: it enqueues the task
+    that looks the account up (``accounts.tasks.password_reset_mail``), after
+    the response when an outbox is given. Neither the answer nor the next
+    request on the same worker can then tell whether the account exists.
     """
+    from accounts.tasks import password_reset_mail
+
     try:
         email = normalize_email(email)
     except ValidationError:
         return
+    deferred = Deferred(task=password_reset_mail, kwargs={"email": email})
+    mail_queue(message=deferred, outbox=outbox)
+
+
+def password_reset_mail_send(*, email: str) -> None:
+    """Send the reset link of *email*'s account, if it can be reset (the task)."""
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None or not user.has_usable_password():
         return
-    mail_queue(message=_password_reset_message(user), outbox=outbox)
+    _password_reset_message(user).send()
 
 
 def _password_reset_message(user: User):
@@ -253,9 +422,9 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         if user is None or not default_token_generator.check_token(user, token):
             raise _field_error("token", RESET_LINK_INVALID, "invalid")
         _password_validate(new_password, user=user, field="new_password")
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        sessions_on_password_reset(user=user)
+        with password_change_origin(user=user, reset=True):
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
     return user
 
 

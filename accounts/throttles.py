@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from tokens.throttles import AccountScopedThrottle, ScopedThrottle
 
+# The body fields through which the account endpoints check a password.
+PASSWORD_FIELDS = frozenset({"current_password", "password"})
+
 
 class RegisterIPThrottle(ScopedThrottle):
     scope = "register_ip"
@@ -27,6 +30,18 @@ class PasswordResetAccountThrottle(AccountScopedThrottle):
     scope = "password_reset_account"
 
 
+class EmailVerificationIPThrottle(ScopedThrottle):
+    """Counts one client's link requests and confirmations together."""
+
+    scope = "email_verification_ip"
+
+
+class EmailVerificationAccountThrottle(AccountScopedThrottle):
+    """Limits the verification mails one address can be sent, whoever asks."""
+
+    scope = "email_verification_account"
+
+
 class CurrentPasswordThrottle(ScopedThrottle):
     """
     Limit, per account, the requests that verify the current password, at the
@@ -37,5 +52,10 @@ class CurrentPasswordThrottle(ScopedThrottle):
     scope = "login_account"
 
     def get_subject(self, request) -> str | None:
+        # Only a request carrying a password can be a guess: changing the
+        # display name alone verifies nothing and costs nothing here.
+        data = request.data if isinstance(request.data, dict) else {}
+        if not PASSWORD_FIELDS & data.keys():
+            return None
         pk = getattr(request.user, "pk", None)
         return f"user:{pk}" if pk is not None else None

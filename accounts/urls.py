@@ -16,4 +16,10 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("verify-email/", views.EmailVerifyView.as_view(), name="email_verify"),
+    path(
+        "verify-email/resend/",
+        views.EmailVerificationResendView.as_view(),
+        name="email_verification_resend",
+    ),
 ]

@@ -24,6 +24,8 @@ from accounts.permissions import CanViewProfile, IsOwnerOrStaff, IsStaff
 from accounts.serializers import (
     DeactivateSerializer,
     DetailSerializer,
+    EmailVerificationResendSerializer,
+    EmailVerifySerializer,
     MeSerializer,
     MeUpdateSerializer,
     PasswordChangeSerializer,
@@ -36,6 +38,8 @@ from accounts.serializers import (
 )
 from accounts.throttles import (
     CurrentPasswordThrottle,
+    EmailVerificationAccountThrottle,
+    EmailVerificationIPThrottle,
     PasswordResetAccountThrottle,
     PasswordResetIPThrottle,
     RegisterIPThrottle,
@@ -45,6 +49,12 @@ RESET_REQUESTED = _(
     "If an account with this email address exists, a link to reset its "
     "password has been sent to it."
 )
+
+VERIFICATION_SENT = _(
+    "If this address has an account that is not verified yet, a new "
+    "verification link has been sent to it."
+)
+VERIFIED = _("Email address verified.")
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -207,6 +217,47 @@ class PasswordResetConfirmView(AnonymousAPIView):
         data = self.get_validated_data(PasswordResetConfirmSerializer)
         services.password_reset_confirm(**data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyView(AnonymousAPIView):
+    """Follow an email-verification link: its `uid` and `token`."""
+
+    throttle_classes = [EmailVerificationIPThrottle]
+
+    @extend_schema(
+        auth=[],
+        request=EmailVerifySerializer,
+        responses={200: DetailSerializer, 400: E400, 413: E413, 429: E429},
+        description="Marks the address verified, or applies a pending change of "
+        "address. The link works once, for ACCOUNTS_EMAIL_VERIFICATION_TIMEOUT "
+        "(three days).",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.get_validated_data(EmailVerifySerializer)
+        outbox: list = []
+        services.email_verification_confirm(**data, outbox=outbox)
+        return OutboxResponse({"detail": VERIFIED}, outbox=outbox)
+
+
+class EmailVerificationResendView(AnonymousAPIView):
+    """
+    Ask for a new verification link. The answer is the same whether or not the
+    address has an account, or is already verified.
+    """
+
+    throttle_classes = [EmailVerificationIPThrottle, EmailVerificationAccountThrottle]
+
+    @extend_schema(
+        auth=[],
+        request=EmailVerificationResendSerializer,
+        responses={202: DetailSerializer, 400: E400, 413: E413, 429: E429},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.get_validated_data(EmailVerificationResendSerializer)
+        outbox: list = []
+        services.email_verification_resend(email=data["email"], outbox=outbox)
+        body = {"detail": VERIFICATION_SENT}
+        return OutboxResponse(body, status=status.HTTP_202_ACCEPTED, outbox=outbox)
 
 
 # Profiles -----------------------------------------------------------------------

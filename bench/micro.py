@@ -28,7 +28,7 @@ def cases(user) -> dict[str, Callable[[], Any]]:
 
     from bench import fixtures
     from tokens.authentication import SessionJWTAuthentication
-    from tokens.state import get_cache, get_state
+    from tokens.state import get_state
 
     factory = APIRequestFactory()
 
@@ -38,13 +38,13 @@ def cases(user) -> dict[str, Callable[[], Any]]:
     ours = request(f"Bearer {fixtures.ours_pair(user).access}")
     simplejwt = request(f"Bearer {fixtures.simplejwt_refresh(user).access_token}")
     knox = request(f"Token {fixtures.knox_token(user)}")
-    state = get_state(get_cache())
+    state = get_state()
     return {
         "ours": lambda: SessionJWTAuthentication().authenticate(ours),
         "simplejwt": lambda: JWTAuthentication().authenticate(simplejwt),
         "stateless": lambda: JWTStatelessUserAuthentication().authenticate(simplejwt),
         "knox": lambda: KnoxAuthentication().authenticate(knox),
-        "ours_cache_read": lambda: state.read("00000000-0000-0000-0000-000000000000"),
+        "ours_cache_read": lambda: state.lookup("00000000-0000-0000-0000-000000000000"),
     }
 
 

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,12 +34,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the site
     "tokens",
     "accounts",
+    # Mail is sent by a background worker (accounts/tasks.py).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files in production, from STATIC_ROOT (after collectstatic).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,12 +94,20 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="rjwt"),
+            # Fail fast when Redis is unreachable or hung: the revocation check
+            # then answers from the database instead of holding the worker. A
+            # stalled Redis costs a request at most one timeout (the revocation
+            # check then leaves Redis alone for half a second, tokens.state).
+            # Pooled connections idle for HEALTH_CHECK seconds are checked
+            # before reuse, so a restarted Redis is noticed before a command
+            # fails on a dead socket; no retries, no backoff: a failure is a
+            # miss. TOKENS["CACHE_LEASE"] stays at or below the socket timeout.
             "OPTIONS": {
-                # Fail fast when Redis is unreachable: the revocation check then
-                # falls back to the database instead of hanging the request.
-                "socket_connect_timeout": 0.5,
-                "socket_timeout": 0.5,
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", 0.25),
+                "socket_timeout": env.float("REDIS_TIMEOUT", 0.25),
+                "health_check_interval": env.int("REDIS_HEALTH_CHECK", default=15),
                 "retry_on_timeout": False,
+                "retry": Retry(NoBackoff(), 0),
             },
         }
     }
@@ -99,6 +115,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend plus the email-verification rule (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailVerificationBackend"]
 
 # Argon2id first; hashes made by the others are upgraded on the next login.
 PASSWORD_HASHERS = [
@@ -130,6 +148,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]  # the demo page's script and styles
+# WhiteNoise serves collectstatic's output: compressed (gzip, and Brotli when
+# the brotli package is installed) under content-hashed names, cached forever.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Request size limits: a JSON API never needs more than this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
@@ -142,9 +168,36 @@ vars().update(
         default="consolemail://" if DEBUG else "smtp://localhost:25",
     )
 )
+# Mail leaves through a background task, never from the request worker (see
+# accounts/tasks.py): the database backend queues it and `manage.py db_worker`
+# (started by `make run`) sends it. TASKS_BACKEND=immediate sends in-process.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND is {TASKS_BACKEND!r}: use one of {', '.join(TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# Where the links in account emails point: this site's own pages by default.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 FRONTEND_RESET_URL = env.str(
-    "FRONTEND_RESET_URL", default="http://127.0.0.1:8000/reset/{uid}/{token}/"
+    "FRONTEND_RESET_URL", default=SITE_URL + "/reset/{uid}/{token}/"
+)
+FRONTEND_VERIFY_URL = env.str(
+    "FRONTEND_VERIFY_URL", default=SITE_URL + "/verify/{uid}/{token}/"
+)
+# none | optional | mandatory, as django-allauth's ACCOUNT_EMAIL_VERIFICATION.
+# optional by default: a fresh checkout signs in without a mail server; set
+# mandatory in production (see README, "Email verification").
+ACCOUNTS_EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional")
+ACCOUNTS_EMAIL_VERIFICATION_TIMEOUT = timedelta(
+    days=env.int("EMAIL_VERIFICATION_DAYS", default=3)
 )
 
 REST_FRAMEWORK = {
@@ -159,14 +212,21 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    # Sign-in: login_ip counts every attempt of a client (a ceiling against
+    # spraying); the two account scopes count failed attempts only. See
+    # SECURITY.md, "Throttling", for the numbers and why.
     "DEFAULT_THROTTLE_RATES": {
-        "login_ip": env.str("THROTTLE_LOGIN_IP", default="20/min"),
-        "login_account_ip": env.str("THROTTLE_LOGIN_ACCOUNT_IP", default="5/min"),
-        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="20/min"),
+        "login_ip": env.str("THROTTLE_LOGIN_IP", default="120/min"),
+        "login_account_ip": env.str("THROTTLE_LOGIN_ACCOUNT_IP", default="10/hour"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="50/hour"),
         "refresh_ip": env.str("THROTTLE_REFRESH_IP", default="120/min"),
         "register_ip": env.str("THROTTLE_REGISTER_IP", default="10/hour"),
         "password_reset_ip": env.str("THROTTLE_RESET_IP", default="10/hour"),
         "password_reset_account": env.str("THROTTLE_RESET_ACCOUNT", default="3/hour"),
+        "email_verification_ip": env.str("THROTTLE_VERIFY_IP", default="10/hour"),
+        "email_verification_account": env.str(
+            "THROTTLE_VERIFY_ACCOUNT", default="3/hour"
+        ),
     },
 }
 
@@ -176,7 +236,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar: pinned, offline, same origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.docs.group_and_summarize",
+    ],
 }
+# The documentation page /api/docs/: on in development, off (404) in production
+# unless API_DOCS=1. The schema at /api/schema/ is always served.
+API_DOCS = env.bool("API_DOCS", default=DEBUG)
 
 # The `tokens` app. Every key is documented in docs/settings.md.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY")
@@ -197,6 +268,8 @@ TOKENS = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "LEEWAY": timedelta(seconds=10),
     "CACHE_ALIAS": "default" if REDIS_URL else None,
+    # Per-account throttle buckets use sign-in's own rule for addresses.
+    "ACCOUNT_NORMALIZER": "accounts.emails.normalize_email",
     "REFRESH_COOKIE": env.bool("JWT_REFRESH_COOKIE", default=False),
     # Plain http://127.0.0.1 in development could not carry a Secure cookie.
     "REFRESH_COOKIE_SECURE": env.bool("JWT_REFRESH_COOKIE_SECURE", default=not DEBUG),
@@ -208,7 +281,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/ready/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -216,17 +289,33 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Logs: JSON lines in production (python-json-logger; security events carry
+# their fields as keys), readable lines in development. LOG_FORMAT chooses.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "console": {
+            "()": "tokens.security.ConsoleFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level"},
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "tokens.security": {"level": "INFO"},
+        # Django's own console handler and the root's both printed every
+        # django.request line; in development runserver's access line
+        # (django.server) already shows each 4xx, so only 5xx are repeated.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"level": "ERROR" if DEBUG else "WARNING"},
     },
 }

@@ -1,20 +1,35 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from accounts import pages
 from config import views
+from config.docs import DocsView
 from tokens.jwks import JWKSView
 
 urlpatterns = [
     path("", views.demo, name="demo"),
+    # The page FRONTEND_RESET_URL's default points to.
+    path(
+        "reset/<str:uid>/<str:token>/",
+        pages.password_reset_page,
+        name="password_reset_page",
+    ),
+    # The page FRONTEND_VERIFY_URL's default points to.
+    path(
+        "verify/<str:uid>/<str:token>/",
+        pages.email_verify_page,
+        name="email_verify_page",
+    ),
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
     path("api/health/", views.health, name="health"),
+    path("api/health/ready/", views.ready, name="ready"),
     path("api/auth/", include("tokens.urls")),
     path("api/accounts/", include("accounts.urls")),
     path("api/profiles/", include("accounts.profile_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", DocsView.as_view(url_name="schema"), name="docs"),
 ]
 
 handler400 = "config.views.bad_request"

@@ -1,6 +1,7 @@
-"""Project-level views: health check, JSON error pages for the API, the demo page."""
+"""Project-level views: liveness, readiness, JSON error pages, the demo page."""
 
-from django.db import connection
+from django.core.cache import caches
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -11,11 +12,17 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.app_settings import email_verification
 from tokens.app_settings import app_settings
 
 
@@ -34,6 +41,67 @@ def health(request: Request) -> Response:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return Response({"status": "ok"})
+
+
+def _database_up() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        return False
+
+
+def _cache_state() -> str:
+    """``"ok"``, ``"down"``, or ``"none"`` when no shared cache is configured."""
+    alias = app_settings.CACHE_ALIAS
+    if not alias:
+        return "none"
+    try:
+        caches[alias].get("health:ready")
+        return "ok"
+    except Exception:  # whatever the backend raises, the answer is "down"
+        return "down"
+
+
+@extend_schema(
+    responses={
+        200: inline_serializer(
+            "Ready",
+            {
+                "status": serializers.CharField(),
+                "database": serializers.CharField(),
+                "cache": serializers.CharField(),
+            },
+        ),
+        503: inline_serializer(
+            "NotReady",
+            {
+                "detail": serializers.CharField(),
+                "database": serializers.CharField(),
+                "cache": serializers.CharField(),
+            },
+        ),
+    },
+    auth=[],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def ready(request: Request) -> Response:
+    """
+    Readiness: 503 when the database is down; 200 otherwise, with
+    ``"cache": "down"`` (``"status": "degraded"``) when only the cache is.
+    Without the cache every request is still served, from the database.
+    """
+    database = "ok" if _database_up() else "down"
+    cache = _cache_state()
+    body = {"database": database, "cache": cache}
+    if database == "down":
+        return Response({"detail": "The database is unavailable.", **body}, status=503)
+    status = "degraded" if cache == "down" else "ok"
+    return Response({"status": status, **body})
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -71,10 +139,13 @@ def demo_config(request: HttpRequest) -> dict:
     """Return what the demo page's script needs: the mode, the URLs, the CSRF token."""
     return {
         "cookieMode": app_settings.REFRESH_COOKIE,
+        "emailVerification": email_verification(),
         "csrfToken": get_token(request),
         "urls": {
             "register": "/api/accounts/register/",
             "me": "/api/accounts/me/",
+            "passwordReset": "/api/accounts/password-reset/",
+            "verifyResend": "/api/accounts/verify-email/resend/",
             "login": reverse("tokens:token_obtain"),
             "refresh": reverse("tokens:token_refresh"),
             "logout": reverse("tokens:logout"),

@@ -4,19 +4,85 @@ Settings of the ``tokens`` app, read lazily from ``settings.TOKENS``.
 Every value is looked up when it is used, never at import time, so
 ``override_settings`` and pytest's ``settings`` fixture work without reloads.
 docs/settings.md documents each key; the docstrings here are the reference.
+
+A site moving from SimpleJWT keeps its ``SIMPLE_JWT`` settings: where ``TOKENS``
+does not set a key, its ``SIMPLE_JWT`` counterpart is used (see
+``SIMPLE_JWT_FALLBACKS`` and docs/settings.md).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 
+# TOKENS key -> the SIMPLE_JWT key read when TOKENS does not set it. The key
+# ring is built from SIGNING_KEY/VERIFYING_KEY/ALGORITHM (see SIGNING_KEYS).
+SIMPLE_JWT_FALLBACKS = {
+    "ACCESS_TOKEN_LIFETIME": "ACCESS_TOKEN_LIFETIME",
+    "REFRESH_TOKEN_LIFETIME": "REFRESH_TOKEN_LIFETIME",
+    "ISSUER": "ISSUER",
+    "AUDIENCE": "AUDIENCE",
+    "LEEWAY": "LEEWAY",
+    "USER_ID_CLAIM": "USER_ID_CLAIM",
+    "TOKEN_OBTAIN_SERIALIZER": "TOKEN_OBTAIN_SERIALIZER",
+}
+SIMPLE_JWT_KID = "simplejwt"
+SIMPLE_JWT_DEFAULT_OBTAIN_SERIALIZER = (
+    "rest_framework_simplejwt.serializers.TokenObtainPairSerializer"
+)
+
+# Rates of the package's throttle scopes when DEFAULT_THROTTLE_RATES names
+# none: sign-in is never left unthrottled by omission (SECURITY.md).
+DEFAULT_THROTTLE_RATES = {
+    "login_ip": "120/min",
+    "login_account_ip": "10/hour",
+    "login_account": "50/hour",
+    "refresh_ip": "120/min",
+}
+
+# Settings with a fixed set of values: name -> the values allowed.
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "REVOKE_ON_PASSWORD_CHANGE": ("others", "all", "none"),
+    "REVOKE_ON_PASSWORD_RESET": (True, False),
+    "REVOKE_ON_DEACTIVATION": (True, False),
+    "REFRESH_COOKIE": (True, False),
+    "REFRESH_COOKIE_SECURE": (True, False),
+    "REFRESH_COOKIE_SAMESITE": ("Strict", "Lax", "None"),
+}
+
 
 class AppSettings:
     def _setting(self, name: str, default: Any) -> Any:
-        return getattr(settings, "TOKENS", {}).get(name, default)
+        tokens = getattr(settings, "TOKENS", {})
+        if name in tokens:
+            return tokens[name]
+        fallback = SIMPLE_JWT_FALLBACKS.get(name)
+        simple_jwt = getattr(settings, "SIMPLE_JWT", {})
+        if fallback is not None and simple_jwt.get(fallback) is not None:
+            return simple_jwt[fallback]
+        return default
+
+    @classmethod
+    def known_keys(cls) -> list[str]:
+        """Return every key ``TOKENS`` may hold."""
+        return sorted(
+            name
+            for name, value in vars(cls).items()
+            if isinstance(value, property) and name.isupper()
+        )
+
+    def throttle_rate(self, scope: str) -> str | None:
+        """
+        Return the rate of a throttle scope: DEFAULT_THROTTLE_RATES' value if it
+        names the scope (``None`` there turns the throttle off), else the
+        built-in default.
+        """
+        from rest_framework.settings import api_settings
+
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        return rates[scope] if scope in rates else DEFAULT_THROTTLE_RATES.get(scope)
 
     # Keys and claims -----------------------------------------------------------
 
@@ -26,9 +92,14 @@ class AppSettings:
         The key ring: a list of dicts with ``kid``, ``algorithm`` and either
         ``secret`` (HS256/384/512) or ``private_key``/``public_key`` (PEM, for
         RS256, ES256, EdDSA). The key named by ACTIVE_KID signs new tokens; the
-        others only verify. Default: none (a system check reports it).
+        others only verify. Default: a one-key ring (kid ``"simplejwt"``) from
+        ``SIMPLE_JWT``'s ``SIGNING_KEY``, ``VERIFYING_KEY`` and ``ALGORITHM`` when
+        ``SIGNING_KEY`` is set there, else none (a system check reports it).
         """
-        return self._setting("SIGNING_KEYS", [])
+        tokens = getattr(settings, "TOKENS", {})
+        if "SIGNING_KEYS" in tokens:
+            return tokens["SIGNING_KEYS"]
+        return simple_jwt_key_ring()
 
     @property
     def ACTIVE_KID(self) -> str | None:
@@ -48,7 +119,44 @@ class AppSettings:
     @property
     def LEEWAY(self) -> timedelta:
         """Clock skew tolerated on ``exp``/``nbf``/``iat``. Default: 10 s (max 30 s)."""
-        return self._setting("LEEWAY", timedelta(seconds=10))
+        value = self._setting("LEEWAY", timedelta(seconds=10))
+        # SimpleJWT also accepts a number of seconds.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return timedelta(seconds=value)
+        return value
+
+    @property
+    def USER_ID_CLAIM(self) -> str:
+        """
+        SimpleJWT's name for the user id claim: ``token[USER_ID_CLAIM]`` reads
+        ``sub``, and no custom claim may take the name. Default: ``"user_id"``.
+        """
+        return self._setting("USER_ID_CLAIM", "user_id")
+
+    @property
+    def TOKEN_OBTAIN_SERIALIZER(self) -> str:
+        """
+        Import path of the sign-in serializer, a subclass of
+        ``tokens.serializers.TokenObtainPairSerializer``, whose ``get_token(user)``
+        the sign-in view calls (to add custom claims, as with SimpleJWT).
+        Default: that class.
+        """
+        value = self._setting(
+            "TOKEN_OBTAIN_SERIALIZER", "tokens.serializers.TokenObtainPairSerializer"
+        )
+        if value == SIMPLE_JWT_DEFAULT_OBTAIN_SERIALIZER:
+            return "tokens.serializers.TokenObtainPairSerializer"
+        return value
+
+    @property
+    def UNTYPED_TOKENS_UNTIL(self) -> datetime | None:
+        """
+        Tokens without a ``typ`` header (minted before 0.2) are accepted until
+        this moment, then refused. ``None`` refuses them at once. Default:
+        2027-03-01T00:00Z, three months after typed tokens were introduced
+        (docs/upgrading-from-simplejwt.md, "Typed tokens").
+        """
+        return self._setting("UNTYPED_TOKENS_UNTIL", datetime(2027, 3, 1, tzinfo=UTC))
 
     @property
     def MAX_TOKEN_BYTES(self) -> int:
@@ -107,6 +215,25 @@ class AppSettings:
         """Seconds a cached "session valid" answer lives. Default: 300."""
         return self._setting("CACHE_TTL", 300)
 
+    @property
+    def CACHE_LEASE(self) -> timedelta:
+        """
+        How long a check of the pending-tombstone outbox vouches for the Redis
+        cache (see ``tokens.state``): processes re-check the outbox this often,
+        and a revocation whose cache write failed answers this long after its
+        commit. Default: 250 ms. Keep it at or below the Redis socket timeout.
+        """
+        return self._setting("CACHE_LEASE", timedelta(milliseconds=250))
+
+    @property
+    def CACHE_LOCAL_ENTRIES(self) -> int:
+        """
+        Sessions each process keeps in memory, kept current by Redis's
+        invalidation pushes (``CLIENT TRACKING``); least recently used go
+        first. ``0`` answers every request from Redis. Default: 20,000.
+        """
+        return self._setting("CACHE_LOCAL_ENTRIES", 20_000)
+
     # Policies ------------------------------------------------------------------
 
     @property
@@ -123,6 +250,18 @@ class AppSettings:
     def REVOKE_ON_DEACTIVATION(self) -> bool:
         """Revoke every session when a user is deactivated. Default: True."""
         return self._setting("REVOKE_ON_DEACTIVATION", True)
+
+    # Throttles ----------------------------------------------------------------
+
+    @property
+    def ACCOUNT_NORMALIZER(self) -> str | None:
+        """
+        Dotted path of a callable returning the canonical form of an account
+        name, the form sign-in compares: per-account throttle buckets are keyed
+        on it. ``None`` (the default) uses NFKC and case folding. If the callable
+        raises, that default is used for the value.
+        """
+        return self._setting("ACCOUNT_NORMALIZER", None)
 
     # Transport -----------------------------------------------------------------
 
@@ -153,6 +292,24 @@ class AppSettings:
     def REFRESH_COOKIE_SAMESITE(self) -> str:
         """SameSite attribute of the refresh cookie. Default: ``"Strict"``."""
         return self._setting("REFRESH_COOKIE_SAMESITE", "Strict")
+
+
+def simple_jwt_key_ring() -> list[dict[str, Any]]:
+    """Return SIMPLE_JWT's key as a one-key ring, or [] if it sets none."""
+    simple_jwt = getattr(settings, "SIMPLE_JWT", {})
+    signing = simple_jwt.get("SIGNING_KEY")
+    if not signing:
+        # SimpleJWT would sign with SECRET_KEY; a dedicated key is required here.
+        return []
+    algorithm = simple_jwt.get("ALGORITHM", "HS256")
+    entry: dict[str, Any] = {"kid": SIMPLE_JWT_KID, "algorithm": algorithm}
+    if algorithm.startswith("HS"):
+        entry["secret"] = signing
+    else:
+        entry["private_key"] = signing
+        if simple_jwt.get("VERIFYING_KEY"):
+            entry["public_key"] = simple_jwt["VERIFYING_KEY"]
+    return [entry]
 
 
 app_settings = AppSettings()

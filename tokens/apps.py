@@ -9,7 +9,9 @@ class TokensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tokens import checks, receivers  # noqa: F401  (registers checks, signals)
+        # Registers the system checks (checks_keys: key material, --deploy
+        # only) and the signal receivers.
+        from tokens import checks, checks_keys, receivers  # noqa: F401
 
         try:
             import drf_spectacular  # noqa: F401

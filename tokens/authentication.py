@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import (
     AuthenticationFailed,
@@ -31,17 +30,8 @@ class SessionJWTAuthentication(JWTAuthentication):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # JWTAuthentication resolves the user model here; ours is resolved only
         # when a cached user is loaded, so there is nothing to do per request.
+        # ``authenticate`` is SimpleJWT's own; the steps below are ours.
         pass
-
-    def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
-        header = self.get_header(request)
-        if header is None:
-            return None
-        raw_token = self.get_raw_token(header)
-        if raw_token is None:
-            return None
-        token = self.get_validated_token(raw_token)
-        return self.get_user(token), token
 
     def get_validated_token(self, raw_token: bytes) -> AccessToken:
         try:
@@ -51,7 +41,8 @@ class SessionJWTAuthentication(JWTAuthentication):
 
     def get_user(self, validated_token: AccessToken) -> Any:
         user = session_user_get(
-            session_id=validated_token["sid"], user_id=validated_token["sub"]
+            session_id=str(validated_token.session_id),
+            user_id=validated_token["sub"],
         )
         if user is None:
             raise AuthenticationFailed(

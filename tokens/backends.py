@@ -5,6 +5,13 @@ Keys are chosen by ``kid`` only, never by trying them in turn, and never from
 key material in the token (``jwk``, ``jku``, ``x5u``, ``x5c`` are refused).
 Each key allows exactly one algorithm (RFC 8725 §3.1, §3.2).
 
+Parsing is strict: each segment must be canonical unpadded base64url (RFC 7515
+§2, §3.1), so a token has exactly one spelling; ``aud`` must be our audience as
+a string; and tokens are explicitly typed (RFC 8725 §3.11): the ``typ`` header
+is ``at+jwt`` on access tokens (RFC 9068 §2.1) and ``refresh+jwt`` on refresh
+tokens, and must agree with the ``token_type`` claim. Tokens minted before
+typing carry no ``typ``; they are accepted until ``UNTYPED_TOKENS_UNTIL``.
+
 ``KeyRingBackend`` has SimpleJWT's ``TokenBackend`` interface (``encode``,
 ``decode``, ``get_leeway``), so SimpleJWT's ``Token`` classes sign and verify
 through it.
@@ -20,7 +27,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -46,6 +53,10 @@ NUMERIC_DATE_CLAIMS = ("exp", "iat", "nbf")
 # 9999-12-31T23:59:59Z: any later date is an attack or a bug, and would not fit
 # in a datetime.
 MAX_NUMERIC_DATE = 253402300799
+# Media types of the ``typ`` header, by ``token_type`` claim.
+TOKEN_TYPES = {"access": "at+jwt", "refresh": "refresh+jwt"}
+_STRICT_SEGMENT = re.compile(rb"[A-Za-z0-9_-]*")
+_B64URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 @dataclass(frozen=True)
@@ -189,16 +200,128 @@ class _StrictPyJWT(jwt.PyJWT):
 _jwt = _StrictPyJWT()
 
 
-def read_header(token: str | bytes) -> dict[str, Any]:
-    """Return a token's header, unverified; TokenBackendError if malformed."""
+def _final_characters(unused_bits: int) -> frozenset[int]:
+    mask = (1 << unused_bits) - 1
+    return frozenset(c for i, c in enumerate(_B64URL_ALPHABET) if not i & mask)
+
+
+# By length modulo 4: the characters a segment may end with (RFC 4648 §3.5:
+# the bits a final character carries beyond the data must be zero).
+_FINAL_CHARACTERS = {2: _final_characters(4), 3: _final_characters(2)}
+_TOKEN_SHAPE = re.compile(rb"([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)")
+
+
+def _canonical_length_and_end(segment: bytes) -> bool:
+    remainder = len(segment) % 4
+    if remainder == 1:  # never the length of a base64 encoding
+        return False
+    return not remainder or segment[-1] in _FINAL_CHARACTERS[remainder]
+
+
+def is_canonical_base64url(segment: bytes) -> bool:
+    """
+    Return whether *segment* is the one base64url spelling of its bytes.
+
+    RFC 7515 §2 defines base64url without padding, and without whitespace or
+    other characters. A final character may only have zero bits where it
+    carries fewer than six bits of data (RFC 4648 §3.5): ``Zm9v``'s last
+    character is canonical, ``Zm9w`` decodes to the same bytes with one
+    character changed, and is refused.
+    """
+    return bool(_STRICT_SEGMENT.fullmatch(segment)) and _canonical_length_and_end(
+        segment
+    )
+
+
+def split_token(token: str | bytes) -> tuple[bytes, ...]:
+    """Return the three segments of a compact JWS; TokenBackendError if malformed."""
     if isinstance(token, str):
         token = token.encode("ascii", "replace")
-    segment = token.split(b".", 1)[0]
+    shape = _TOKEN_SHAPE.fullmatch(token)
+    if shape is None or not all(map(_canonical_length_and_end, shape.groups())):
+        raise TokenBackendError("Token is malformed")
+    return shape.groups()
+
+
+def read_header(token: str | bytes) -> dict[str, Any]:
+    """Return a token's header, unverified; TokenBackendError if malformed."""
+    segment = split_token(token)[0]
     try:
-        raw = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
-        return _loads_strict(raw)
+        return _loads_strict(_b64decode(segment))
     except (ValueError, binascii.Error, RecursionError, UnicodeDecodeError) as exc:
         raise TokenBackendError("Token is malformed") from exc
+
+
+def _checked_header(token: str | bytes) -> dict[str, Any]:
+    if len(token) > app_settings.MAX_TOKEN_BYTES:
+        raise TokenBackendError("Token is too large")
+    header = read_header(token)
+    if FORBIDDEN_HEADERS & header.keys() or "crit" in header:
+        raise TokenBackendError("Token header is not acceptable")
+    return header
+
+
+def _check_algorithm(header: dict[str, Any], key: SigningKey) -> None:
+    if header.get("alg") != key.algorithm:
+        raise TokenBackendError("Token algorithm is not allowed")
+
+
+_jws = jwt.PyJWS()
+
+
+def jws_verify(token: str | bytes, key: SigningKey) -> bytes:
+    """
+    Verify the signature layer of a compact JWS with *key*; return its payload.
+
+    The same checks as ``KeyRingBackend.decode`` up to the claims: size,
+    canonical segments, strict header, the key's one algorithm, the signature.
+    TokenBackendError if any fails. The Wycheproof JWS vectors run through this.
+    """
+    header = _checked_header(token)
+    if header.get("kid") != key.kid:
+        raise TokenBackendError("Token signing key is unknown")
+    _check_algorithm(header, key)
+    try:
+        decoded = _jws.decode_complete(
+            token, key.verifying_key, algorithms=[key.algorithm]
+        )
+    except (jwt.InvalidTokenError, TypeError, ValueError) as exc:
+        raise TokenBackendError("Token is invalid") from exc
+    return decoded["payload"]
+
+
+def _media_type(value: Any) -> str | None:
+    # RFC 7515 §4.1.9: compared case-insensitively, "application/" may be left out.
+    if not isinstance(value, str):
+        return None
+    value = value.lower()
+    return value.removeprefix("application/")
+
+
+def check_token_type(header: dict[str, Any], payload: dict[str, Any]) -> None:
+    """
+    Refuse a token whose ``typ`` header does not match its ``token_type``.
+
+    A token without ``typ`` is one minted before tokens were typed: accepted
+    only until ``UNTYPED_TOKENS_UNTIL`` (docs/upgrading.md, "Typed tokens").
+    """
+    token_type = payload.get("token_type")
+    expected = TOKEN_TYPES.get(token_type) if isinstance(token_type, str) else None
+    if "typ" not in header:
+        until = app_settings.UNTYPED_TOKENS_UNTIL
+        # Anything but a datetime (a typo, a string) closes the window.
+        if expected and isinstance(until, datetime) and time.time() < until.timestamp():
+            return
+        raise TokenBackendError("Token has no type")
+    if expected is None or _media_type(header["typ"]) != expected:
+        raise TokenBackendError("Token has wrong type")
+
+
+def check_audience(payload: dict[str, Any]) -> None:
+    """Refuse any ``aud`` but our audience as a string (PyJWT accepts a list)."""
+    audience = payload.get("aud")
+    if type(audience) is not str or audience != app_settings.AUDIENCE:
+        raise TokenBackendError("Token audience is not ours")
 
 
 class KeyRingBackend:
@@ -211,8 +334,9 @@ class KeyRingBackend:
         key = get_key_ring().active
         if key is None or key.signing_key is None:
             raise TokenBackendError("No signing key is configured")
+        headers = {"kid": key.kid, "typ": TOKEN_TYPES[payload["token_type"]]}
         return jwt.encode(
-            payload, key.signing_key, algorithm=key.algorithm, headers={"kid": key.kid}
+            payload, key.signing_key, algorithm=key.algorithm, headers=headers
         )
 
     def select_key(self, token: str | bytes) -> SigningKey:
@@ -220,16 +344,11 @@ class KeyRingBackend:
         return self._select_key(token)[0]
 
     def _select_key(self, token: str | bytes) -> tuple[SigningKey, dict[str, Any]]:
-        if len(token) > app_settings.MAX_TOKEN_BYTES:
-            raise TokenBackendError("Token is too large")
-        header = read_header(token)
-        if FORBIDDEN_HEADERS & header.keys() or "crit" in header:
-            raise TokenBackendError("Token header is not acceptable")
+        header = _checked_header(token)
         key = get_key_ring().get(header.get("kid"))
         if key is None:
             raise TokenBackendError("Token signing key is unknown")
-        if header.get("alg") != key.algorithm:
-            raise TokenBackendError("Token algorithm is not allowed")
+        _check_algorithm(header, key)
         return key, header
 
     def decode(
@@ -242,6 +361,19 @@ class KeyRingBackend:
         revoke-a-token page inspects them); the signature is always checked.
         """
         key, header = self._select_key(token)
+        payload = self._decode_claims(token, key, header, verify, verify_exp)
+        check_audience(payload)
+        check_token_type(header, payload)
+        return payload
+
+    def _decode_claims(
+        self,
+        token: str | bytes,
+        key: SigningKey,
+        header: dict[str, Any],
+        verify: bool,
+        verify_exp: bool,
+    ) -> dict[str, Any]:
         if verify and verify_exp and key.is_symmetric:
             payload = hmac_fast_decode(token, key, header)
             if payload is not None:

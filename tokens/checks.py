@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.module_loading import import_string
 
-from tokens.app_settings import app_settings
+from tokens.app_settings import CHOICES, AppSettings, app_settings
 from tokens.backends import HMAC_ALGORITHMS, build_key
 
 PER_PROCESS_CACHES = (
@@ -100,49 +104,206 @@ def check_revocation_cache(app_configs: Any = None, **kwargs: Any) -> list:
     return []
 
 
+# name -> (lowest allowed, highest advised). Below the lowest is an error.
+# Above the highest is an error for the app's own settings, and a warning for
+# those a SimpleJWT site brings along (valid there, so the site must start).
+LIFETIME_BOUNDS = {
+    "ACCESS_TOKEN_LIFETIME": (timedelta(seconds=30), timedelta(hours=1)),
+    "REFRESH_TOKEN_LIFETIME": (timedelta(minutes=5), timedelta(days=90)),
+    "SESSION_LIFETIME": (timedelta(minutes=5), timedelta(days=365)),
+    "SESSION_IDLE_TIMEOUT": (timedelta(minutes=5), timedelta(days=365)),
+    "ROTATION_GRACE_PERIOD": (timedelta(0), timedelta(minutes=2)),
+    "LEEWAY": (timedelta(0), MAX_LEEWAY),
+}
+ADVISORY_MAXIMUM = {
+    "ACCESS_TOKEN_LIFETIME": (
+        "An access token is refused as soon as its session is revoked, but "
+        "until it expires it works without a refresh, so a stolen one is never "
+        "caught by refresh-token reuse detection, and a user's changed "
+        "permissions or deactivation are all that stop it."
+    ),
+    "REFRESH_TOKEN_LIFETIME": (
+        "A stolen refresh token that is never rotated by its owner stays "
+        "usable that long; sessions still end after SESSION_LIFETIME."
+    ),
+}
+THROTTLE_SCOPES = ("login_ip", "login_account", "login_account_ip", "refresh_ip")
+
+
 @register(Tags.security)
-def check_lifetimes(app_configs: Any = None, **kwargs: Any) -> list:
-    problems = []
-    bounds = {
-        "ACCESS_TOKEN_LIFETIME": (timedelta(seconds=30), timedelta(hours=1)),
-        "REFRESH_TOKEN_LIFETIME": (timedelta(minutes=5), timedelta(days=90)),
-        "SESSION_LIFETIME": (timedelta(minutes=5), timedelta(days=365)),
-        "SESSION_IDLE_TIMEOUT": (timedelta(minutes=5), timedelta(days=365)),
-        "ROTATION_GRACE_PERIOD": (timedelta(0), timedelta(minutes=2)),
-        "LEEWAY": (timedelta(0), MAX_LEEWAY),
-    }
-    for name, (low, high) in bounds.items():
+def check_lifetimes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    problems: list[CheckMessage] = []
+    for name, (low, high) in LIFETIME_BOUNDS.items():
         value = getattr(app_settings, name)
-        if not isinstance(value, timedelta) or not low <= value <= high:
+        if not isinstance(value, timedelta) or value < low:
+            problems.append(_lifetime_error(name, low, high))
+        elif value > high and name in ADVISORY_MAXIMUM:
             problems.append(
-                Error(
-                    f"TOKENS['{name}'] must be a timedelta between {low} and {high}.",
-                    id="tokens.E020",
+                Warning(
+                    f"{name} is {value}, longer than the advised {high}.",
+                    hint=ADVISORY_MAXIMUM[name],
+                    id="tokens.W022",
                 )
             )
-    if problems:
+        elif value > high:
+            problems.append(_lifetime_error(name, low, high))
+    if any(isinstance(problem, Error) for problem in problems):
         return problems
     if app_settings.ACCESS_TOKEN_LIFETIME > app_settings.SESSION_LIFETIME:
         problems.append(
             Warning("ACCESS_TOKEN_LIFETIME exceeds SESSION_LIFETIME.", id="tokens.W021")
         )
+    if app_settings.REFRESH_TOKEN_LIFETIME > app_settings.SESSION_LIFETIME:
+        problems.append(
+            Warning(
+                "REFRESH_TOKEN_LIFETIME exceeds SESSION_LIFETIME: sessions, and "
+                "their refresh tokens, end after SESSION_LIFETIME.",
+                hint="Raise TOKENS['SESSION_LIFETIME'] to keep users signed in longer.",
+                id="tokens.W023",
+            )
+        )
     return problems
+
+
+def _lifetime_error(name: str, low: timedelta, high: timedelta) -> Error:
+    return Error(
+        f"TOKENS['{name}'] must be a timedelta between {low} and {high}.",
+        id="tokens.E020",
+    )
 
 
 @register(Tags.security)
 def check_throttle_rates(app_configs: Any = None, **kwargs: Any) -> list:
-    from rest_framework.settings import api_settings
-
-    missing = {"login_ip", "login_account", "login_account_ip", "refresh_ip"} - set(
-        api_settings.DEFAULT_THROTTLE_RATES
-    )
-    if not missing:
+    off = [
+        scope for scope in THROTTLE_SCOPES if app_settings.throttle_rate(scope) is None
+    ]
+    if not off:
         return []
     return [
         Warning(
-            f"No throttle rate for {', '.join(sorted(missing))}: "
-            "sign-in is not throttled.",
-            hint="Set REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] for these scopes.",
+            f"The throttle rate of {', '.join(off)} is None: sign-in is not throttled.",
+            hint="Remove these scopes from REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] "
+            "to use the built-in rates, or give them a rate.",
             id="tokens.W030",
         )
     ]
+
+
+@register()
+def check_setting_names(app_configs: Any = None, **kwargs: Any) -> list:
+    """A key of TOKENS that the app does not know is a typo until proven otherwise."""
+    known = AppSettings.known_keys()
+    messages = []
+    for name in getattr(settings, "TOKENS", {}):
+        if name in known:
+            continue
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f"Did you mean {close[0]!r}?" if close else "See docs/settings.md."
+        messages.append(
+            Warning(
+                f"TOKENS[{name!r}] is not a setting of the tokens app; it is ignored.",
+                hint=hint,
+                id="tokens.W040",
+            )
+        )
+    return messages
+
+
+@register()
+def check_setting_choices(app_configs: Any = None, **kwargs: Any) -> list:
+    messages = []
+    for name, allowed in CHOICES.items():
+        value = getattr(app_settings, name)
+        # True == 1 in Python: compare types too, so 1 is not taken for True.
+        if not any(type(value) is type(a) and value == a for a in allowed):
+            messages.append(
+                Error(
+                    f"TOKENS[{name!r}] is {value!r}; allowed values: "
+                    f"{', '.join(repr(a) for a in allowed)}.",
+                    id="tokens.E041",
+                )
+            )
+    return messages
+
+
+@register()
+def check_obtain_serializer(app_configs: Any = None, **kwargs: Any) -> list:
+    from rest_framework_simplejwt.serializers import TokenObtainSerializer
+
+    from tokens.serializers import TokenObtainPairSerializer
+
+    path = app_settings.TOKEN_OBTAIN_SERIALIZER
+    try:
+        serializer = import_string(path)
+    except ImportError as exc:
+        return [Error(f"TOKEN_OBTAIN_SERIALIZER {path!r}: {exc}", id="tokens.E042")]
+    bases = (TokenObtainPairSerializer, TokenObtainSerializer)
+    if isinstance(serializer, type) and issubclass(serializer, bases):
+        return []
+    return [
+        Error(
+            f"TOKEN_OBTAIN_SERIALIZER {path!r} is not a token obtain serializer.",
+            hint="Derive it from tokens.serializers.TokenObtainPairSerializer "
+            "(or SimpleJWT's TokenObtainPairSerializer) and override get_token().",
+            id="tokens.E042",
+        )
+    ]
+
+
+@register(Tags.urls)
+def check_simplejwt_views(app_configs: Any = None, **kwargs: Any) -> list:
+    """SimpleJWT's own token views mint tokens that SessionJWTAuthentication refuses."""
+    if not _session_authentication_used():
+        return []
+    try:
+        mounted = sorted(set(_simplejwt_views(get_resolver().url_patterns)))
+    except Exception:  # noqa: BLE001  (Django's own URL checks report a broken URLconf)
+        return []
+    if not mounted:
+        return []
+    return [
+        Warning(
+            f"SimpleJWT's token views are mounted ({', '.join(mounted)}), but "
+            "SessionJWTAuthentication authenticates requests: the tokens they "
+            "mint belong to no session and are refused.",
+            hint="Mount tokens.urls (or tokens.contrib.djoser / "
+            "tokens.contrib.dj_rest_auth) instead; docs/upgrading-from-simplejwt.md.",
+            id="tokens.W050",
+        )
+    ]
+
+
+def _session_authentication_used() -> bool:
+    from rest_framework.settings import api_settings
+
+    from tokens.authentication import SessionJWTAuthentication
+
+    return any(
+        issubclass(cls, SessionJWTAuthentication)
+        for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    )
+
+
+def _simplejwt_views(patterns: list) -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _simplejwt_views(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            view = getattr(pattern.callback, "view_class", pattern.callback)
+            module = getattr(view, "__module__", "") or ""
+            if module.startswith("rest_framework_simplejwt.") and not _mints_ours(
+                pattern.callback
+            ):
+                yield f"{module}.{view.__name__}"
+
+
+def _mints_ours(callback: Any) -> bool:
+    """Whether a SimpleJWT view's serializer mints tokens.tokens tokens."""
+    from tokens.tokens import SessionToken
+
+    try:
+        view = callback.view_class(**getattr(callback, "view_initkwargs", {}))
+        token_class = getattr(view.get_serializer_class(), "token_class", None)
+    except Exception:  # noqa: BLE001  (an unusual view: warn about it)
+        return False
+    return isinstance(token_class, type) and issubclass(token_class, SessionToken)

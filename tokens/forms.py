@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
+from tokens.app_settings import app_settings
 from tokens.models import NOTE_MAX_LENGTH
-
-TOKEN_MAX_LENGTH = 8192
 
 
 class SecretTextarea(forms.Textarea):
@@ -38,7 +38,6 @@ class TokenPasteForm(forms.Form):
 
     token = forms.CharField(
         label=_("Token"),
-        max_length=TOKEN_MAX_LENGTH,
         widget=SecretTextarea(
             attrs={"rows": 5, "cols": 80, "autocomplete": "off", "spellcheck": "false"}
         ),
@@ -47,6 +46,14 @@ class TokenPasteForm(forms.Form):
             "It is checked and forgotten: it is not stored or logged."
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The limit is a setting, read per form so that a change applies.
+        field = cast(forms.CharField, self.fields["token"])
+        field.max_length = app_settings.MAX_TOKEN_BYTES
+        field.validators.append(validators.MaxLengthValidator(field.max_length))
+        field.widget.attrs["maxlength"] = str(field.max_length)
 
     def clean_token(self) -> str:
         value = "".join(self.cleaned_data["token"].split())

@@ -10,6 +10,8 @@ knows it before the first token it signs (see SECURITY.md, "Key rotation").
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -25,9 +27,9 @@ JWKS_MAX_AGE = 300
 class JWKSView(APIView):
     """Publish the key ring's public keys; anyone may read them."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[Any]] = []
     permission_classes = [AllowAny]
-    throttle_classes: list = []
+    throttle_classes: list[type[Any]] = []
 
     @extend_schema(
         auth=[],

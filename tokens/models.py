@@ -12,8 +12,10 @@ No token string is stored: only identifiers and metadata.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -43,7 +45,24 @@ class SessionStatus(models.TextChoices):
     REVOKED = "revoked", _("revoked")
 
 
-class SessionQuerySet(models.QuerySet):
+class RefreshTokenStatus(models.TextChoices):
+    """The states of a refresh token (``get_status`` says which one weighs most)."""
+
+    ACTIVE = "active", _("active")
+    USED = "used", _("used")
+    EXPIRED = "expired", _("expired")
+    REVOKED = "revoked", _("revoked")
+
+
+class SessionQuerySet(models.QuerySet["Session"]):
+    def with_status(self, status: str, now: datetime | None = None) -> SessionQuerySet:
+        """Sessions whose ``get_status`` is *status* (a ``SessionStatus``)."""
+        if status == SessionStatus.REVOKED:
+            return self.revoked()
+        if status == SessionStatus.EXPIRED:
+            return self.expired(now)
+        return self.active(now)
+
     def revoked(self) -> SessionQuerySet:
         return self.filter(revoked_at__isnull=False)
 
@@ -75,7 +94,11 @@ class SessionQuerySet(models.QuerySet):
         return self.revoked().filter(revoked_at__lte=cutoff)
 
 
-class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
+# Bound to a name so that type checkers can follow the generated class.
+_SessionManagerBase = models.Manager.from_queryset(SessionQuerySet)
+
+
+class SessionManager(_SessionManagerBase["Session"]):
     use_in_migrations = True
 
 
@@ -107,6 +130,12 @@ class Session(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
+    # Claims a site adds to every token of the session (SimpleJWT's
+    # ``token["name"] = value`` in ``get_token``), as JSON with sorted keys.
+    # Stored, not the tokens, so that a successor re-minted inside the grace
+    # period is the same token. Text rather than a JSONField: the claims are
+    # never queried, and the text keeps its key order on every database.
+    claims_json = models.TextField(_("custom claims"), blank=True, default="")
     # Free text from whoever revoked (staff, an operator's command): the why
     # behind the reason, e.g. a ticket number.
     revoked_note = models.CharField(
@@ -132,6 +161,17 @@ class Session(models.Model):
         return str(self.id)
 
     @property
+    def claims(self) -> dict[str, Any]:
+        """The custom claims of the session's tokens."""
+        return json.loads(self.claims_json) if self.claims_json else {}
+
+    @claims.setter
+    def claims(self, value: dict[str, Any]) -> None:
+        self.claims_json = (
+            json.dumps(value, sort_keys=True, separators=(",", ":")) if value else ""
+        )
+
+    @property
     def idle_expires_at(self) -> datetime:
         return self.last_used_at + app_settings.SESSION_IDLE_TIMEOUT
 
@@ -147,9 +187,25 @@ class Session(models.Model):
         return self.get_status(now) == SessionStatus.ACTIVE
 
 
-class RefreshTokenRecordQuerySet(models.QuerySet):
+class RefreshTokenRecordQuerySet(models.QuerySet["RefreshTokenRecord"]):
     def expired(self, now: datetime | None = None) -> RefreshTokenRecordQuerySet:
+        """Records past their expiry, whatever their status: what cleanup deletes."""
         return self.filter(expires_at__lte=now or timezone.now())
+
+    def with_status(
+        self, status: str, now: datetime | None = None
+    ) -> RefreshTokenRecordQuerySet:
+        """Records whose ``get_status`` is *status* (a ``RefreshTokenStatus``)."""
+        now = now or timezone.now()
+        unrevoked = Q(session__revoked_at__isnull=True)
+        unused = unrevoked & Q(used_at__isnull=True)
+        conditions = {
+            RefreshTokenStatus.REVOKED: Q(session__revoked_at__isnull=False),
+            RefreshTokenStatus.USED: unrevoked & Q(used_at__isnull=False),
+            RefreshTokenStatus.EXPIRED: unused & Q(expires_at__lte=now),
+            RefreshTokenStatus.ACTIVE: unused & Q(expires_at__gt=now),
+        }
+        return self.filter(conditions[RefreshTokenStatus(status)])
 
     def flushable(self, cutoff: datetime) -> RefreshTokenRecordQuerySet:
         """Records expired at *cutoff*, except those of revoked sessions, which
@@ -157,9 +213,12 @@ class RefreshTokenRecordQuerySet(models.QuerySet):
         return self.expired(cutoff).filter(session__revoked_at__isnull=True)
 
 
-class RefreshTokenRecordManager(
-    models.Manager.from_queryset(RefreshTokenRecordQuerySet)
-):
+_RefreshTokenRecordManagerBase = models.Manager.from_queryset(
+    RefreshTokenRecordQuerySet
+)
+
+
+class RefreshTokenRecordManager(_RefreshTokenRecordManagerBase["RefreshTokenRecord"]):
     use_in_migrations = True
 
 
@@ -194,13 +253,33 @@ class RefreshTokenRecord(models.Model):
     def __str__(self) -> str:
         return str(self.jti)
 
-    def get_status(self, now: datetime | None = None) -> str:
-        """``revoked``, ``used``, ``expired`` or ``active``, in that order of weight."""
+    def get_status(self, now: datetime | None = None) -> RefreshTokenStatus:
+        """Return the heaviest status that applies: revoked, used, expired, active."""
         now = now or timezone.now()
         if self.session.revoked_at is not None:
-            return "revoked"
+            return RefreshTokenStatus.REVOKED
         if self.used_at is not None:
-            return "used"
+            return RefreshTokenStatus.USED
         if now >= self.expires_at:
-            return "expired"
-        return "active"
+            return RefreshTokenStatus.EXPIRED
+        return RefreshTokenStatus.ACTIVE
+
+
+class PendingTombstone(models.Model):
+    """
+    A revoked session whose tombstone may not be in the cache yet.
+
+    Inserted by the revocation's own transaction, deleted once the tombstone
+    is written. Until then every process that trusts the cache writes it
+    first (see ``tokens.state``): a revocation the cache missed is not lost.
+    """
+
+    session_id = models.UUIDField(_("session id"), primary_key=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending cache tombstone")
+        verbose_name_plural = _("pending cache tombstones")
+
+    def __str__(self) -> str:
+        return str(self.session_id)

@@ -6,8 +6,11 @@ these; nothing else changes a session.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,11 +21,15 @@ from django.utils import timezone
 from tokens import signals
 from tokens.app_settings import app_settings
 from tokens.exceptions import RefreshTokenReused, SessionInvalid, TokenAlreadyRotated
-from tokens.models import RefreshTokenRecord, RevocationReason, Session
+from tokens.models import (
+    PendingTombstone,
+    RefreshTokenRecord,
+    RevocationReason,
+    Session,
+)
+from tokens.security import security_event
 from tokens.state import sessions_forget, sessions_mark_revoked
-from tokens.tokens import AccessToken, RefreshToken, UntypedToken
-
-security_log = logging.getLogger("tokens.security")
+from tokens.tokens import AccessToken, RefreshToken, UntypedToken, canonical_claims
 
 USER_AGENT_MAX = 512
 
@@ -32,6 +39,34 @@ class TokenPair:
     access: str
     refresh: str
     session: Session
+
+
+@dataclass(frozen=True)
+class SessionOrigin:
+    user_agent: str = ""
+    ip_address: str | None = None
+
+
+# The device of the request being served, for sessions started where no request
+# is at hand: SimpleJWT's ``RefreshToken.for_user(user)`` in a serializer.
+_session_origin: ContextVar[SessionOrigin | None] = ContextVar(
+    "tokens_session_origin", default=None
+)
+
+
+@contextmanager
+def session_origin(*, user_agent: str, ip_address: str | None) -> Iterator[None]:
+    """Within the block, sessions started without a device get this one."""
+    reset = _session_origin.set(SessionOrigin(user_agent, ip_address))
+    try:
+        yield
+    finally:
+        _session_origin.reset(reset)
+
+
+def session_origin_get() -> SessionOrigin:
+    """Return the device ``session_origin`` set for this context, if any."""
+    return _session_origin.get() or SessionOrigin()
 
 
 def session_create(
@@ -49,15 +84,27 @@ def session_create(
             expires_at=now + app_settings.SESSION_LIFETIME,
         )
         record = _record_create(session, now)
-    security_log.info(
+    security_event(
+        "session_created",
         "session created",
-        extra={
-            "event": "session_created",
-            "sid": str(session.pk),
-            "user_id": str(user.pk),
-        },
+        sid=session.pk,
+        user_id=user.pk,
+        ip=ip_address,
     )
     return _pair(session, record, now)
+
+
+def session_claims_set(*, session: Session, claims: dict[str, Any]) -> None:
+    """Add custom *claims* to every token minted for *session* from now on."""
+    session.claims = canonical_claims({**session.claims, **claims})
+    Session.objects.filter(pk=session.pk).update(claims_json=session.claims_json)
+
+
+def session_claims_unset(*, session: Session, names: Iterable[str]) -> None:
+    """Remove custom claims from the tokens minted for *session* from now on."""
+    drop = set(names)
+    session.claims = {k: v for k, v in session.claims.items() if k not in drop}
+    Session.objects.filter(pk=session.pk).update(claims_json=session.claims_json)
 
 
 def _record_create(session: Session, now: datetime) -> RefreshTokenRecord:
@@ -262,23 +309,27 @@ def _successor_in_grace(
 
 
 def _reuse_detected(session: Session, jti: uuid.UUID) -> None:
-    security_log.warning(
+    security_event(
+        "reuse_detected",
         "refresh token reuse detected; session revoked",
-        extra={
-            "event": "reuse_detected",
-            "sid": str(session.pk),
-            "user_id": str(session.user_id),
-            "jti": jti.hex,
-        },
+        level=logging.WARNING,
+        sid=session.pk,
+        user_id=session.user_id,
+        reason=RevocationReason.REUSE_DETECTED,
+        jti=jti,
     )
     signals.reuse_detected.send(sender=Session, session=session, jti=jti)
 
 
 def login_failed(*, request: Any) -> None:
     """Record a failed sign-in as a security event (without the account named)."""
-    security_log.warning(
+    # The forwarded client address (NUM_PROXIES), as sessions store it.
+    security_event(
+        "login_failed",
         "login failed",
-        extra={"event": "login_failed", "ip": request.META.get("REMOTE_ADDR")},
+        level=logging.WARNING,
+        request=request,
+        reason="bad_credentials",
     )
 
 
@@ -309,7 +360,18 @@ def _revoke_locked(
     session.save(
         update_fields=["revoked_at", "revoked_reason", "revoked_by", "revoked_note"]
     )
+    _tombstones_pending([session.pk])
     transaction.on_commit(lambda: _announce_revoked([session], reason, by))
+
+
+def _tombstones_pending(session_ids: list[Any]) -> None:
+    # In the revocation's own transaction: a tombstone the cache misses after
+    # the commit is still known, and written by the next process that trusts
+    # the cache (tokens.state, rule 4).
+    PendingTombstone.objects.bulk_create(
+        [PendingTombstone(session_id=sid) for sid in session_ids],
+        ignore_conflicts=True,
+    )
 
 
 def user_sessions_revoke(
@@ -341,22 +403,23 @@ def user_sessions_revoke(
         for session in sessions:
             session.revoked_at, session.revoked_reason = now, reason
             session.revoked_by_id, session.revoked_note = _pk(by), note
+        if sessions:
+            _tombstones_pending([s.pk for s in sessions])
         transaction.on_commit(lambda: _announce_revoked(sessions, reason, by))
     return len(sessions)
 
 
 def _announce_revoked(sessions: list[Session], reason: str, by: Any) -> None:
-    sessions_mark_revoked(s.pk for s in sessions)
+    # Runs after the commit: the clock reading bounds the commit from above.
+    sessions_mark_revoked((s.pk for s in sessions), committed_at=time.monotonic())
     for session in sessions:
-        security_log.info(
+        security_event(
+            "session_revoked",
             "session revoked",
-            extra={
-                "event": "session_revoked",
-                "sid": str(session.pk),
-                "user_id": str(session.user_id),
-                "reason": reason,
-                "revoked_by": str(_pk(by)) if by is not None else None,
-            },
+            sid=session.pk,
+            user_id=session.user_id,
+            actor=_pk(by),
+            reason=reason,
         )
         signals.session_revoked.send(
             sender=Session, session=session, reason=reason, revoked_by=by
@@ -406,6 +469,69 @@ def _refresh_record_check(session: Session, jti: uuid.UUID, now: datetime) -> No
         now - record.used_at > app_settings.ROTATION_GRACE_PERIOD
     ):
         raise SessionInvalid("Refresh token was already used")
+
+
+def token_session_revoke(*, token: RefreshToken) -> bool:
+    """
+    Revoke the session of a verified refresh token (SimpleJWT's ``blacklist()``).
+
+    Return False if it was already revoked; SessionInvalid if it is unknown.
+    """
+    session = Session.objects.filter(pk=token.session_id, user_id=token["sub"]).first()
+    if session is None:
+        raise SessionInvalid("The token's session no longer exists")
+    return session_revoke(session=session, reason=RevocationReason.LOGOUT)
+
+
+@dataclass(frozen=True)
+class PasswordChangeOrigin:
+    user_pk: Any
+    current_session_id: Any
+    reset: bool
+
+
+_password_change_origin: ContextVar[PasswordChangeOrigin | None] = ContextVar(
+    "tokens_password_change_origin", default=None
+)
+
+
+@contextmanager
+def password_change_origin(
+    *, user: Any, current_session_id: Any = None, reset: bool = False
+) -> Iterator[None]:
+    """
+    Say where a password change saved within the block comes from.
+
+    The model-level receiver applies the policy to every saved password change;
+    only the caller knows the session that made it (kept under ``"others"``) or
+    that it is a reset (REVOKE_ON_PASSWORD_RESET applies instead).
+    """
+    token = _password_change_origin.set(
+        PasswordChangeOrigin(user.pk, current_session_id, reset)
+    )
+    try:
+        yield
+    finally:
+        _password_change_origin.reset(token)
+
+
+def sessions_on_password_saved(*, user: Any) -> int:
+    """
+    Apply the policy after a changed password of *user* was saved, by any code.
+
+    Inside ``password_change_origin`` for this user, its session is kept or the
+    reset policy applies; anywhere else no session is known, so ``"others"``
+    revokes them all.
+    """
+    origin = _password_change_origin.get()
+    # A cached request user may carry its pk as the token's string.
+    if origin is None or str(origin.user_pk) != str(user.pk):
+        return sessions_on_password_change(user=user)
+    if origin.reset:
+        return sessions_on_password_reset(user=user)
+    return sessions_on_password_change(
+        user=user, current_session_id=origin.current_session_id
+    )
 
 
 def sessions_on_password_change(*, user: Any, current_session_id: Any = None) -> int:

@@ -1,53 +1,158 @@
 """
 Is a session still valid? The question every authenticated request asks.
 
-The answer comes from a cache shared by every process (Redis in production):
-one round trip, no query. On a miss it comes from one indexed query joined
-with the user, and is written back. Three rules keep a revoked session from
-ever being accepted through the cache:
+The guarantee
+-------------
+A session whose revocation answered (2xx), or that the database holds as
+revoked for longer than CACHE_LEASE (default 250 ms), is refused by every
+process on one host from then on, whatever the Redis cache does: stall and
+resume, restart from an RDB/AOF snapshot, fail over to a replica that missed
+the last writes, lose a connection, or be cut off from one process. Across
+hosts the same holds for answers read from Redis; answers from a process's
+local memory carry the caveat of rule 6. When in doubt the database answers,
+and it is the authority.
 
-1. A revocation *overwrites* the entry with a tombstone after it commits; a
-   "valid" answer is only ever *added* (written if absent), so a reader that
-   saw the database before the revocation cannot overwrite the tombstone.
-2. "Valid" entries carry the cache's epoch, a random value kept under its own
-   key. A flushed cache loses the epoch, so an entry written from a database
-   read made before the flush is ignored. Tombstones are honoured whatever
-   their epoch.
-3. Any cache error is a miss: the database answers. Nothing is kept in
-   per-process memory.
+How (Redis; each rule with the reason it holds)
+-----------------------------------------------
+1. Two keys per session: a tombstone ``rev:<sid>`` and a "valid" entry
+   ``ok:<sid>`` holding ``<server id>|<epoch>|<user pk>``. A tombstone is
+   honoured whatever wrote it and whenever; a "valid" entry is honoured only
+   when nothing contradicts it (rules 2-4). A reader that saw the database
+   before a revocation may write its "valid" entry after the tombstone: the
+   tombstone still wins, because it is another key and it is always read.
+2. Server lifetime. The *server id* is the Redis server's ``run_id`` (new at
+   every start, so also after a restart from a snapshot) and its
+   ``master_replid`` (new when a replica is promoted). It is read once per
+   connection, when it is made. An entry written in another lifetime of the
+   server, restored from a snapshot or replicated before a failover, is not
+   trusted: the database answers and the entry is rewritten. A writer uses
+   the id it read *before* its database query, so an answer read from the
+   database before a restart cannot be filed under the new lifetime.
+3. Epoch. ``FLUSHALL``/``FLUSHDB`` erase tombstones without a new lifetime.
+   "Valid" entries carry a random epoch kept under its own key, made before
+   the database query of the entry it is written with; a flush erases it, so
+   nothing written from a read older than the flush is trusted.
+4. Outbox and lease. The revocation's own transaction inserts one
+   ``PendingTombstone`` row per session. After the commit the tombstones are
+   written and the rows deleted; when the write fails the rows stay. A "valid"
+   entry is trusted only while a *lease* key exists, and only a *drain* sets
+   the lease: ``TIME`` (t0), then one query for the pending rows, their
+   tombstones written, the rows deleted, then ``SET lease PXAT t0+H`` on the
+   same connection (H = CACHE_LEASE). A revoker whose tombstone write failed
+   answers no earlier than H after its commit (it sleeps the rest; only then).
+   Argument: a lease present when Redis executes a read at r has
+   ``t0 + H > r`` on Redis's clock; the revocation's answer came before r and
+   no earlier than c + H (c: the commit), so ``t0 > c``: the drain's query
+   started after the commit and saw the row, and its tombstone was executed
+   before the lease, hence before r (one connection, one ordered stream; a
+   replica receives them in the same order). A lease ``SET`` that executes
+   late (queued behind a stall) is already expired; a lease restored from an
+   old snapshot is expired too. Assumptions: Redis's clock does not jump
+   (it expires keys by wall time; NTP slewing is fine) and measures time at
+   the rate of the revoker's monotonic clock; PostgreSQL's commit is visible
+   to statements that start after it returns. A database read that saw no
+   pending row is as good as a drain and renews the lease the same way, so a
+   cold request costs one query, not two.
+5. Any Redis error is a miss, the connection is closed and local memory
+   dropped, and for RETRY_AFTER the database answers alone (no request waits
+   for a dead Redis more than once per RETRY_AFTER and per process).
 
-With Django's ``RedisCache`` the read is one ``MGET`` through a client kept
-for the life of the process (a connection handle, not an answer): Django builds
-a new ``redis.Redis`` per call, which costs more than the round trip itself.
-Reads go to the primary, so a replica that lags behind cannot hide a tombstone.
+Local memory (no round trip)
+----------------------------
+6. Each process holds one RESP3 connection with ``CLIENT TRACKING ON``
+   (default mode) through which it reads the keys above, and keeps what it
+   read in a bounded LRU (CACHE_LOCAL_ENTRIES sessions). Redis remembers
+   which keys each connection read and, while it executes a write of one of
+   them, appends an ``invalidate`` push to that connection's output buffer
+   (``trackingInvalidateKey`` calls ``sendTrackingMessage`` for every other
+   client during the command; only the writer's own invalidations wait for
+   its reply). All pending output, replies and pushes, is written to the
+   sockets in the same ``beforeSleep`` pass (``handleClientsWithPendingWrites``).
+   Before trusting local memory a process reads every pending push without
+   blocking (redis-py's push handler; no parser of ours) and drops what they
+   name; a flush push drops everything. It trusts local memory only while it
+   holds a local copy of the lease, valid until its own send time + the PTTL
+   Redis reported (never later than Redis's own expiry). When the connection
+   breaks or is replaced, local memory is dropped.
+   The revoker, after its tombstone write, asks ``CLIENT LIST`` (a later event
+   loop turn than the write) whether every tracking connection's output is
+   empty (``obl=0 oll=0``). If so, every invalidation has been handed to the
+   kernel before the revoker answers, and on one host a loopback socket makes
+   it readable at once: the next request to any process finds it. If not (a
+   process with a backlog, or ``CLIENT LIST`` refused), the revoker waits H
+   after the write: by then every local lease taken before the write has
+   expired, so the next request makes a round trip on the tracking connection,
+   whose reply comes after every push queued before it.
+   Across hosts the push is on the wire when the revoker answers, not yet
+   read: a process can answer from memory until the push lands or, at the
+   latest, until its local lease expires (H). Deployments that need the
+   strict guarantee across hosts set CACHE_LOCAL_ENTRIES to 0 (every request
+   is then one round trip, and rules 1-5 alone hold).
+   Redis's tracking table is bounded by ``tracking-table-max-keys``; a key
+   dropped from it is announced with an invalidation, so it is read again.
+
+Other caches (no Redis) get rules 1, 3 and the outbox, without lease or
+server id: their guarantee under faults is the old one (a "valid" entry lives
+at most CACHE_TTL after a failed tombstone). Use Redis in production.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import AuthenticationFailed
+
+try:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    REDIS_ERRORS: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+except ImportError:  # redis-py is needed only when Redis is the cache
+    redis = None
+    REDIS_ERRORS = (OSError,)
 
 from tokens.app_settings import app_settings
 
 logger = logging.getLogger(__name__)
 
 EPOCH_KEY = "tokens:epoch"
-REVOKED = "revoked"
+LEASE_KEY = "tokens:lease"
+REVOKED = b"1"
 TOMBSTONE_TIMEOUT = 60 * 60 * 24 * 31  # outlives any access token by far
+RETRY_AFTER = 0.5  # seconds without Redis after an error
+DRAIN_BATCH = 500
+
+# Outcomes of a cache lookup.
+MISS, VALID, REVOKED_SESSION, UNLEASED = "miss", "valid", "revoked", "unleased"
 
 
-def _entry_key(session_id: uuid.UUID | str) -> str:
-    return f"tokens:sess:{session_id}"
+def _rev_key(session_id: uuid.UUID | str) -> str:
+    return f"tokens:rev:{session_id}"
+
+
+def _ok_key(session_id: uuid.UUID | str) -> str:
+    return f"tokens:ok:{session_id}"
 
 
 def get_cache() -> BaseCache | None:
@@ -55,11 +160,20 @@ def get_cache() -> BaseCache | None:
     return caches[alias] if alias else None
 
 
-def get_state(cache: BaseCache) -> SessionState:
-    """Return the cached-validity store over *cache*, fastest for its backend."""
-    if isinstance(cache, RedisCache):
-        return RedisSessionState(cache)
-    return SessionState(cache)
+@dataclass
+class Lookup:
+    """What the cache said about one session, and what a writer needs after."""
+
+    kind: str
+    user_pk: str | None = None
+    server_id: bytes | None = None
+    epoch: bytes | None = None
+    t0_ms: int | None = None  # Redis TIME taken before the database query
+    sent_at: float = 0.0  # local monotonic time the read was sent
+    lease: bool = False
+
+
+NO_CACHE = Lookup(MISS)
 
 
 class SessionUser(SimpleLazyObject):
@@ -68,6 +182,7 @@ class SessionUser(SimpleLazyObject):
 
     Answers ``pk``, ``id`` and the authentication flags without a query (the
     cache vouches that the user is active); any other attribute loads the user.
+    A user row gone since (deleted outside the ORM) is a 401, never a 500.
     """
 
     is_authenticated = True
@@ -75,12 +190,16 @@ class SessionUser(SimpleLazyObject):
     is_active = True
 
     def __init__(self, pk: Any) -> None:
-        super().__init__(lambda: get_user_model()._default_manager.get(pk=pk))
+        super().__init__(lambda: _load_user(pk))
         self.__dict__["_user_pk"] = pk
 
     @property
     def pk(self) -> Any:
-        return self.__dict__["_user_pk"]
+        # The cache holds text; the pk has its field's type, resolved on use.
+        raw = self.__dict__["_user_pk"]
+        if isinstance(raw, str):
+            raw = self.__dict__["_user_pk"] = get_user_model()._meta.pk.to_python(raw)
+        return raw
 
     id = pk
 
@@ -88,92 +207,455 @@ class SessionUser(SimpleLazyObject):
         return True
 
 
+def _load_user(pk: Any) -> Any:
+    user = get_user_model()._default_manager.filter(pk=pk).first()
+    if user is None:
+        raise AuthenticationFailed(_("User not found."), code="user_not_found")
+    return user
+
+
+# Generic Django caches ------------------------------------------------------
+
+
 class SessionState:
-    """The cached validity of sessions. All methods swallow cache errors."""
+    """Cached validity over any Django cache. All methods swallow cache errors."""
 
-    def __init__(self, cache: BaseCache) -> None:
-        self.cache = cache
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
 
-    def read(self, session_id: str) -> tuple[Any, str | None]:
-        """Return ``(entry, epoch)``; an entry of None is a miss."""
-        key = _entry_key(session_id)
+    @property
+    def cache(self) -> BaseCache:
+        return caches[self.alias]  # Django keeps one cache object per thread
+
+    def lookup(self, session_id: str) -> Lookup:
+        rev, ok = _rev_key(session_id), _ok_key(session_id)
         try:
-            found = self.cache.get_many([key, EPOCH_KEY])
+            found = self.cache.get_many([rev, ok, EPOCH_KEY])
+            epoch = found.get(EPOCH_KEY)
+            if epoch is None:
+                self.cache.add(EPOCH_KEY, secrets.token_hex(8), timeout=None)
+                epoch = self.cache.get(EPOCH_KEY)
         except Exception:
             logger.warning("revocation cache unreachable; using the database")
-            return None, None
-        return found.get(key), found.get(EPOCH_KEY)
+            return NO_CACHE
+        if found.get(rev) is not None:
+            return Lookup(REVOKED_SESSION)
+        entry = found.get(ok)
+        if type(entry) is tuple and len(entry) == 2 and epoch and entry[0] == epoch:
+            return Lookup(VALID, user_pk=str(entry[1]))
+        return Lookup(MISS, epoch=epoch)
 
-    def ensure_epoch(self) -> str | None:
-        """Return the cache's epoch, making one if the cache has none."""
+    def fill(self, session_id: str, user_pk: Any, ttl: int, seen: Lookup, **_: Any):
+        if seen.epoch is None:
+            return
         try:
-            self.cache.add(EPOCH_KEY, secrets.token_hex(8), timeout=None)
-            return self.cache.get(EPOCH_KEY)
-        except Exception:
-            return None
-
-    def add_valid(self, session_id: str, user_pk: Any, epoch: str, ttl: int) -> None:
-        try:
-            self.cache.add(_entry_key(session_id), (epoch, user_pk), timeout=ttl)
+            self.cache.set(_ok_key(session_id), (seen.epoch, user_pk), timeout=ttl)
         except Exception:
             logger.warning("revocation cache unreachable; entry not written")
 
-    def mark_revoked(self, session_ids: Iterable[uuid.UUID | str]) -> None:
-        entries = {_entry_key(sid): REVOKED for sid in session_ids}
-        if not entries:
-            return
-        for _attempt in range(3):
-            try:
-                self.cache.set_many(entries, timeout=TOMBSTONE_TIMEOUT)
-                return
-            except Exception:
-                logger.warning("revocation cache write failed; retrying")
-        # The database is already revoked: processes that miss the cache refuse
-        # the session; a "valid" entry already cached lives at most CACHE_TTL.
-        logger.error(
-            "revocation cache write failed for %d session(s); cached entries "
-            "expire within CACHE_TTL",
-            len(entries),
-        )
+    def drain(self) -> bool:
+        return False
 
-    def forget(self, session_ids: Iterable[uuid.UUID | str]) -> None:
+    def write_tombstones(self, session_ids: list[str]) -> bool:
         try:
-            self.cache.delete_many([_entry_key(sid) for sid in session_ids])
+            self.cache.set_many(
+                {_rev_key(sid): True for sid in session_ids}, timeout=TOMBSTONE_TIMEOUT
+            )
+            return True
+        except Exception:
+            return False
+
+    def delivered(self) -> bool:
+        return True  # nothing is kept in process memory
+
+    def forget(self, session_ids: Iterable[str]) -> None:
+        try:
+            self.cache.delete_many([_ok_key(sid) for sid in session_ids])
         except Exception:
             logger.warning("revocation cache unreachable; entries not deleted")
 
 
-class RedisSessionState(SessionState):
-    """The same store, read with one ``MGET`` over a long-lived Redis client."""
-
-    def read(self, session_id: str) -> tuple[Any, str | None]:
-        cache = self.cache
-        keys = [cache.make_key(_entry_key(session_id)), cache.make_key(EPOCH_KEY)]
-        try:
-            entry, epoch = _redis_client(cache).mget(keys)
-            loads = cache._cache._serializer.loads
-            return (
-                None if entry is None else loads(entry),
-                None if epoch is None else loads(epoch),
-            )
-        except Exception:
-            logger.warning("revocation cache unreachable; using the database")
-            return None, None
+# Redis -----------------------------------------------------------------------
 
 
-def _redis_client(cache: RedisCache) -> Any:
-    # The client holds one connection of the cache's own pool (sparing the
-    # pool's bookkeeping on every read); Django keeps one cache object per
-    # thread, so this is one connection per thread. A broken connection is
-    # reconnected by redis-py on the next read.
-    client = cache.__dict__.get("_tokens_client")
-    if client is None:
-        pool = cache._cache._get_connection_pool(write=True)
-        client = cache._cache._client(
-            connection_pool=pool, single_connection_client=True
+def _redis_url(location: Any) -> str:
+    if isinstance(location, list | tuple):
+        return location[0]
+    return location.split(",")[0]
+
+
+def _info_field(raw: Any, name: bytes) -> bytes:
+    text = raw if isinstance(raw, bytes) else str(raw).encode()
+    for line in text.splitlines():
+        if line.startswith(name + b":"):
+            return line.split(b":", 1)[1].strip()
+    return b""
+
+
+class RedisSessionState:
+    """
+    Cached validity over Redis, with a local copy kept current by pushes.
+
+    One per process and cache alias (made again after a fork), shared by the
+    process's threads under a lock.
+    """
+
+    def __init__(self, alias: str) -> None:
+        conf = settings.CACHES[alias]
+        self.lock = threading.RLock()
+        self.make_key = caches[alias].make_key
+        self.epoch_key = self.make_key(EPOCH_KEY).encode()
+        self.lease_key = self.make_key(LEASE_KEY).encode()
+        self.conn = self._connection(conf)
+        self.server_id: bytes | None = None
+        self.client_id: int | None = None
+        self.local: OrderedDict[str, tuple[bool, bytes | None]] = OrderedDict()
+        self.owner: dict[bytes, str] = {}
+        self.epoch: bytes | None = None
+        self.lease_until = 0.0
+        self.retry_at = 0.0
+        self.stats = dict.fromkeys(
+            ("local", "remote", "drains", "reconnects", "waits"), 0
         )
-        cache.__dict__["_tokens_client"] = client
-    return client
+
+    def _connection(self, conf: dict) -> Any:
+        # The cache's own options, as Django's RedisCache reads them: a
+        # ``pool_class`` such as redis-py's SentinelConnectionPool (with its
+        # ``service_name`` and ``sentinel_manager``) makes this connection ask
+        # Sentinel for the primary, like the cache's.
+        options = dict(conf.get("OPTIONS", {}))
+        options.pop("serializer", None)
+        pool_class = options.pop("pool_class", redis.ConnectionPool)
+        if isinstance(options.get("parser_class"), str):
+            options["parser_class"] = import_string(options["parser_class"])
+        options.update(
+            protocol=3,
+            retry=Retry(NoBackoff(), 0),  # a failure is a miss, not a wait
+            redis_connect_func=self._on_connect,
+        )
+        if isinstance(pool_class, str):
+            pool_class = import_string(pool_class)
+        pool = pool_class.from_url(_redis_url(conf["LOCATION"]), **options)
+        return pool.make_connection()
+
+    def _on_connect(self, conn: Any) -> None:
+        # A new connection: whatever was read through the old one may have
+        # changed unseen, and the server may be another one.
+        conn.on_connect()
+        conn._parser.set_invalidation_push_handler(self._on_invalidate)
+        conn.send_packed_command(
+            conn.pack_commands(
+                [
+                    ("CLIENT", "TRACKING", "ON", "NOLOOP"),
+                    ("CLIENT", "ID"),
+                    ("INFO", "server"),
+                    ("INFO", "replication"),
+                ]
+            )
+        )
+        _ok, client_id, server, replication = (conn.read_response() for _ in range(4))
+        self._drop_local()
+        self.client_id = int(client_id)
+        self.server_id = (
+            _info_field(server, b"run_id")
+            + b"."
+            + _info_field(replication, b"master_replid")
+        )
+        self.stats["reconnects"] += 1
+
+    def _on_invalidate(self, message: list) -> None:
+        keys = message[1]
+        if keys is None:  # FLUSHALL / FLUSHDB
+            self._drop_local()
+            return
+        for key in keys:
+            if key == self.epoch_key:
+                self.epoch = None
+            elif key != self.lease_key:  # a renewed lease only lives longer
+                self._forget_local(self.owner.get(key))
+
+    def _drop_local(self) -> None:
+        self.local.clear()
+        self.owner.clear()
+        self.epoch = None
+        self.lease_until = 0.0
+
+    def _forget_local(self, session_id: str | None) -> None:
+        if session_id is None or self.local.pop(session_id, None) is None:
+            return
+        self.owner.pop(self.make_key(_rev_key(session_id)).encode(), None)
+        self.owner.pop(self.make_key(_ok_key(session_id)).encode(), None)
+
+    def _remember(self, session_id: str, entry: tuple[bool, bytes | None]) -> None:
+        limit = app_settings.CACHE_LOCAL_ENTRIES
+        if limit <= 0:
+            return
+        self._forget_local(session_id)
+        self.local[session_id] = entry
+        self.owner[self.make_key(_rev_key(session_id)).encode()] = session_id
+        self.owner[self.make_key(_ok_key(session_id)).encode()] = session_id
+        while len(self.local) > limit:
+            self._forget_local(next(iter(self.local)))
+
+    def _fail(self, exc: Exception) -> None:
+        logger.warning("revocation cache unreachable (%s); using the database", exc)
+        self.conn.disconnect()
+        self._drop_local()
+        self.retry_at = time.monotonic() + RETRY_AFTER
+
+    def _read_pushes(self) -> None:
+        conn = self.conn
+        while conn.can_read(timeout=0):
+            try:
+                conn.read_response(
+                    push_request=True, timeout=0, disconnect_on_error=False
+                )
+            except redis.TimeoutError:
+                # Part of a push is in: the rest is on its way, wait for it.
+                conn.read_response(push_request=True)
+
+    def _call(self, *commands: tuple) -> list:
+        conn = self.conn
+        conn.send_packed_command(conn.pack_commands(commands))
+        return [conn.read_response() for _ in commands]
+
+    # Reads -------------------------------------------------------------------
+
+    def lookup(self, session_id: str) -> Lookup:
+        with self.lock:
+            if time.monotonic() < self.retry_at:
+                return NO_CACHE
+            for attempt in (1, 2):
+                try:
+                    return self._lookup(session_id)
+                except redis.ConnectionError as exc:
+                    # Closed under us (restart, CLIENT KILL, failover): what it
+                    # would have told us is lost. Start afresh, once, now.
+                    if attempt == 2:
+                        self._fail(exc)
+                    self.conn.disconnect()
+                    self._drop_local()
+                except REDIS_ERRORS as exc:  # timeouts: leave Redis alone a while
+                    self._fail(exc)
+                    break
+            return NO_CACHE
+
+    def _lookup(self, session_id: str) -> Lookup:
+        self._read_pushes()
+        entry = self.local.get(session_id)
+        if entry is not None and self._leased() and self.epoch is not None:
+            self.local.move_to_end(session_id)
+            self.stats["local"] += 1
+            return self._decide(entry, lease=True)
+        return self._read(session_id)
+
+    def _leased(self) -> bool:
+        return time.monotonic() < self.lease_until
+
+    def _read(self, session_id: str) -> Lookup:
+        rev, ok = (
+            self.make_key(_rev_key(session_id)),
+            self.make_key(_ok_key(session_id)),
+        )
+        sent_at = time.monotonic()
+        values, pttl, now = self._call(
+            ("MGET", rev, ok, self.epoch_key, self.lease_key),
+            ("PTTL", self.lease_key),
+            ("TIME",),
+        )
+        self.stats["remote"] += 1
+        rev_value, ok_value, self.epoch, _lease = values
+        self.lease_until = sent_at + pttl / 1000 if pttl > 0 else 0.0
+        entry = (rev_value is not None, ok_value)
+        self._remember(session_id, entry)
+        if self.epoch is None:
+            self.epoch = self._make_epoch()
+        found = self._decide(entry, lease=self._leased())
+        found.t0_ms = int(now[0]) * 1000 + int(now[1]) // 1000
+        found.sent_at = sent_at
+        return found
+
+    def _make_epoch(self) -> bytes:
+        # Made before the database query of the entry that will carry it.
+        _set, epoch = self._call(
+            ("SET", self.epoch_key, secrets.token_hex(8), "NX"),
+            ("GET", self.epoch_key),
+        )
+        return epoch
+
+    def _decide(self, entry: tuple[bool, bytes | None], lease: bool) -> Lookup:
+        revoked, ok = entry
+        if revoked:
+            return Lookup(REVOKED_SESSION)
+        seen = Lookup(MISS, server_id=self.server_id, epoch=self.epoch, lease=lease)
+        parts = ok.split(b"|", 2) if ok else ()
+        if len(parts) != 3 or parts[0] != self.server_id or parts[1] != self.epoch:
+            return seen
+        seen.kind, seen.user_pk = (VALID if lease else UNLEASED), parts[2].decode()
+        return seen
+
+    # Writes ------------------------------------------------------------------
+
+    def fill(
+        self,
+        session_id: str,
+        user_pk: Any,
+        ttl: int,
+        seen: Lookup,
+        outbox_empty: bool = False,
+    ) -> None:
+        """Write a "valid" entry from a database read made after *seen*."""
+        if seen.server_id is None or seen.epoch is None:
+            return
+        value = b"|".join((seen.server_id, seen.epoch, str(user_pk).encode()))
+        rev, ok = (
+            self.make_key(_rev_key(session_id)),
+            self.make_key(_ok_key(session_id)),
+        )
+        commands = [("SET", ok, value, "EX", ttl)]
+        renew = outbox_empty and not seen.lease and seen.t0_ms is not None
+        if renew:
+            commands.append(self._lease_command(seen.t0_ms))
+        # A key we write is no longer tracked for us (Redis forgets who read
+        # a key when it changes): read both again to be told of what follows.
+        commands.append(("MGET", rev, ok))
+        with self.lock:
+            if self.server_id != seen.server_id:
+                return  # another server since the read: its lifetime is not ours
+            try:
+                *_writes, (rev_value, ok_value) = self._call(*commands)
+                if session_id in self.local:  # no push dropped it since the read
+                    self.local[session_id] = (rev_value is not None, ok_value)
+                if renew:
+                    self.lease_until = seen.sent_at + self._lease_seconds()
+            except REDIS_ERRORS as exc:
+                self._fail(exc)
+
+    def _lease_seconds(self) -> float:
+        return app_settings.CACHE_LEASE.total_seconds()
+
+    def _lease_command(self, t0_ms: int) -> tuple:
+        until = t0_ms + int(self._lease_seconds() * 1000)
+        return ("SET", self.lease_key, b"1", "PXAT", until)
+
+    def drain(self) -> bool:
+        """Write every pending tombstone, then renew the lease (rule 4)."""
+        from tokens.models import PendingTombstone
+
+        with self.lock:
+            try:
+                sent_at = time.monotonic()
+                (now,) = self._call(("TIME",))
+                t0_ms = int(now[0]) * 1000 + int(now[1]) // 1000
+                while True:
+                    pending = PendingTombstone.objects.values_list(
+                        "session_id", flat=True
+                    )
+                    ids = [str(sid) for sid in pending[:DRAIN_BATCH]]
+                    if ids:
+                        self._write(ids)
+                        PendingTombstone.objects.filter(session_id__in=ids).delete()
+                    if len(ids) < DRAIN_BATCH:
+                        break
+                self._call(self._lease_command(t0_ms))
+                self.lease_until = sent_at + self._lease_seconds()
+                self.stats["drains"] += 1
+                return True
+            except REDIS_ERRORS as exc:
+                self._fail(exc)
+                return False
+
+    def _write(self, session_ids: list[str]) -> None:
+        # NOLOOP: our own writes send us no push; local memory is updated here.
+        for sid in session_ids:
+            self._forget_local(sid)
+        self._call(
+            *(
+                ("SET", self.make_key(_rev_key(sid)), REVOKED, "EX", TOMBSTONE_TIMEOUT)
+                for sid in session_ids
+            )
+        )
+
+    def write_tombstones(self, session_ids: list[str]) -> bool:
+        with self.lock:
+            try:
+                self._write(session_ids)
+                return True
+            except REDIS_ERRORS as exc:
+                self._fail(exc)
+                return False
+
+    def delivered(self) -> bool:
+        """
+        Return True if no tracking connection waits for its socket to drain,
+        i.e. every invalidation queued before our last write has been written
+        to its socket (rule 6).
+        """
+        with self.lock:
+            try:
+                (listing,) = self._call(("CLIENT", "LIST", "TYPE", "normal"))
+            except REDIS_ERRORS:
+                return False
+        text = listing if isinstance(listing, bytes) else str(listing).encode()
+        for line in text.splitlines():
+            fields = dict(f.split(b"=", 1) for f in line.split() if b"=" in f)
+            if b"t" not in fields.get(b"flags", b""):
+                continue
+            if fields.get(b"id") == str(self.client_id).encode():
+                continue
+            if b"w" in fields.get(b"events", b""):
+                return False
+        return True
+
+    def forget(self, session_ids: Iterable[str]) -> None:
+        keys = [self.make_key(_ok_key(sid)) for sid in session_ids]
+        if not keys:
+            return
+        with self.lock:
+            try:
+                for sid in session_ids:
+                    self._forget_local(sid)
+                self._call(("DEL", *keys))
+            except REDIS_ERRORS as exc:
+                self._fail(exc)
+
+
+_states: dict[str, SessionState | RedisSessionState] = {}
+_states_lock = threading.Lock()
+
+
+def get_state() -> SessionState | RedisSessionState:
+    """
+    Return the cached-validity store of CACHE_ALIAS, fastest for its backend:
+    one per process (a forked child makes its own: the parent's connection
+    and local memory are not its own).
+    """
+    alias = app_settings.CACHE_ALIAS
+    state = _states.get(alias)
+    if state is None:
+        with _states_lock:
+            state = _states.get(alias)
+            if state is None:
+                state = _states[alias] = _make_state(alias)
+    return state
+
+
+def _make_state(alias: str) -> SessionState | RedisSessionState:
+    if isinstance(caches[alias], RedisCache):
+        return RedisSessionState(alias)
+    return SessionState(alias)
+
+
+def _reset_states(*, setting: str = "CACHES", **kwargs: Any) -> None:
+    if setting in ("CACHES", "TOKENS"):
+        _states.clear()
+
+
+setting_changed.connect(_reset_states, dispatch_uid="tokens_state_reset")
+os.register_at_fork(after_in_child=_reset_states)
+
+
+# The hot path ---------------------------------------------------------------
 
 
 def session_user_get(*, session_id: str, user_id: str, now: datetime | None = None):
@@ -181,51 +663,43 @@ def session_user_get(*, session_id: str, user_id: str, now: datetime | None = No
     Return the user of an access token's session, or None if the session is not
     valid (revoked, expired, unknown, or its user inactive or gone).
     """
-    cache = get_cache()
-    if cache is None:
-        return _session_user_from_db(session_id, user_id, now)
-    state = get_state(cache)
-    entry, epoch = state.read(session_id)
-    if entry == REVOKED:
+    if not app_settings.CACHE_ALIAS:
+        session = _valid_session(session_id, user_id, now)
+        return session.user if session is not None else None
+    state = get_state()
+    seen = state.lookup(session_id)
+    if seen.kind == UNLEASED and state.drain():
+        seen = state.lookup(session_id)
+    if seen.kind == REVOKED_SESSION:
         return None
-    if _is_valid_entry(entry, epoch):
-        return SessionUser(entry[1]) if str(entry[1]) == user_id else None
-    return _session_user_from_db_and_cache(state, epoch, session_id, user_id, now)
+    if seen.kind == VALID:
+        return SessionUser(seen.user_pk) if seen.user_pk == user_id else None
+    return _session_user_from_db(state, seen, session_id, user_id, now)
 
 
-def _is_valid_entry(entry: Any, epoch: str | None) -> bool:
-    # Anything but our own (epoch, user pk) pair of this epoch is a miss: the
-    # database answers, whatever else may sit under the key.
-    return (
-        type(entry) is tuple
-        and len(entry) == 2
-        and epoch is not None
-        and entry[0] == epoch
-    )
-
-
-def _session_user_from_db_and_cache(state, epoch, session_id, user_id, now):
-    if epoch is None:
-        epoch = state.ensure_epoch()
+def _session_user_from_db(state, seen: Lookup, session_id, user_id, now):
     session = _valid_session(session_id, user_id, now)
     if session is None:
         return None
-    if epoch is not None:
-        state.add_valid(session_id, session.user_id, epoch, _ttl(session, now))
+    state.fill(
+        session_id,
+        session.user_id,
+        _ttl(session, now),
+        seen,
+        outbox_empty=not session.outbox_pending,
+    )
     return session.user
 
 
-def _session_user_from_db(session_id, user_id, now):
-    session = _valid_session(session_id, user_id, now)
-    return session.user if session is not None else None
-
-
 def _valid_session(session_id: str, user_id: str, now: datetime | None):
-    from tokens.models import Session
+    from tokens.models import PendingTombstone, Session
 
     now = now or timezone.now()
     session = (
         Session.objects.select_related("user")
+        # Whether tombstones are pending, in the same query: a read that saw
+        # none renews the lease like a drain (rule 4).
+        .annotate(outbox_pending=Exists(PendingTombstone.objects.all()))
         .filter(pk=session_id, revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
@@ -241,15 +715,48 @@ def _ttl(session, now: datetime | None) -> int:
     return max(1, min(app_settings.CACHE_TTL, int(remaining)))
 
 
-def sessions_mark_revoked(session_ids: Iterable[uuid.UUID | str]) -> None:
-    """Write tombstones for revoked sessions (call after the revocation commits)."""
-    cache = get_cache()
-    if cache is not None:
-        get_state(cache).mark_revoked(list(session_ids))
+# The revocation write path ---------------------------------------------------
+
+
+def sessions_mark_revoked(
+    session_ids: Iterable[uuid.UUID | str], *, committed_at: float | None = None
+) -> None:
+    """
+    Write tombstones for revoked sessions, after the revocation committed with
+    their PendingTombstone rows; return once every process will refuse them.
+
+    *committed_at* is a ``time.monotonic()`` reading taken after the commit.
+    """
+    from tokens.models import PendingTombstone
+
+    committed_at = committed_at if committed_at is not None else time.monotonic()
+    ids = [str(sid) for sid in session_ids]
+    if not app_settings.CACHE_ALIAS or not ids:
+        return
+    state = get_state()
+    since = committed_at
+    if state.write_tombstones(ids):
+        PendingTombstone.objects.filter(session_id__in=ids).delete()
+        since = time.monotonic()
+        if state.delivered():
+            return
+    else:
+        logger.error(
+            "revocation cache write failed for %d session(s); kept in the outbox",
+            len(ids),
+        )
+    if isinstance(state, RedisSessionState):
+        state.stats["waits"] += 1
+        _sleep_until(since + state._lease_seconds())
+
+
+def _sleep_until(moment: float) -> None:
+    remaining = moment - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
 
 
 def sessions_forget(session_ids: Iterable[uuid.UUID | str]) -> None:
     """Drop cached answers so the database is asked again."""
-    cache = get_cache()
-    if cache is not None:
-        get_state(cache).forget(list(session_ids))
+    if app_settings.CACHE_ALIAS:
+        get_state().forget([str(sid) for sid in session_ids])

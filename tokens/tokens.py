@@ -5,14 +5,21 @@ Every token carries ``sid`` (its session), a unique ``jti``, ``sub`` (the user's
 primary key as a string), ``token_type``, ``iat``/``nbf``/``exp``, ``iss`` and
 ``aud``. Verification pins the key by ``kid`` and its one algorithm, requires
 every claim, and checks each claim's type.
+
+SimpleJWT's public token API works here with sessions underneath:
+``RefreshToken.for_user(user)`` starts a session, ``.access_token`` mints an
+access token of that session, ``token["claim"] = value`` adds a custom claim to
+every token of the session (stored on the session, so rotation keeps it), and
+``RefreshToken(raw).blacklist()`` revokes the session.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,15 +34,33 @@ from rest_framework_simplejwt.exceptions import (
     TokenBackendExpiredToken,
     TokenError,
 )
-from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.tokens import Token as SimpleJWTToken
 
 from tokens.app_settings import app_settings
-from tokens.backends import KeyRingBackend, token_backend
+from tokens.backends import REQUIRED_CLAIMS, KeyRingBackend, token_backend
 
 if TYPE_CHECKING:
     from tokens.models import RefreshTokenRecord, Session
 
 MAX_CLAIM_LENGTH = 64
+RESERVED_CLAIMS = frozenset(REQUIRED_CLAIMS)
+
+
+class ReservedClaimError(ValueError):
+    """A custom claim tried to replace one that the app mints and verifies."""
+
+
+def reserved_claims() -> frozenset[str]:
+    """Return the claims no code may set: ours and SimpleJWT's user id claim."""
+    return RESERVED_CLAIMS | {app_settings.USER_ID_CLAIM}
+
+
+def canonical_claims(claims: dict[str, Any]) -> dict[str, Any]:
+    """
+    Return *claims* as the session stores them: JSON values, keys sorted at
+    every level, so the same claims always encode to the same token.
+    """
+    return json.loads(json.dumps(claims, sort_keys=True))
 
 
 def _epoch(moment: datetime) -> int:
@@ -77,7 +102,7 @@ def _is_user_id(value: Any) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _user_key(model: str) -> tuple[models.Field, tuple[int, int] | None]:
+def _user_key(model: str) -> tuple[models.Field[Any, Any], tuple[int, int] | None]:
     """Return the user model's key field and, for an integer key, its range."""
     field = get_user_model()._meta.pk
     if not isinstance(field, models.IntegerField):
@@ -87,10 +112,12 @@ def _user_key(model: str) -> tuple[models.Field, tuple[int, int] | None]:
     return field, (max(low), min(high)) if low and high else None
 
 
-class SessionToken(Token):
+class SessionToken(SimpleJWTToken):
     """A JWT minted for a session. Subclasses set ``token_type``."""
 
     token_type: str
+    # The session a minted token belongs to; None for a token read from a string.
+    session: Session | None = None
 
     def __init__(
         self,
@@ -103,7 +130,11 @@ class SessionToken(Token):
         self.token = token
         self.current_time = timezone.now()
         if token is None:
-            self.payload = payload or {}
+            if payload is None:
+                raise TokenError(
+                    _("A token belongs to a session: mint it with for_user(user).")
+                )
+            self.payload = payload
             return
         try:
             self.payload = self.get_token_backend().decode(
@@ -118,6 +149,68 @@ class SessionToken(Token):
 
     def get_token_backend(self) -> KeyRingBackend:
         return token_backend
+
+    # SimpleJWT's mapping interface, with the claims this app owns protected and
+    # SimpleJWT's user id claim (``user_id`` by default) answered from ``sub``.
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.payload and key == app_settings.USER_ID_CLAIM:
+            return self.payload["sub"]
+        return self.payload[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.payload or (
+            key == app_settings.USER_ID_CLAIM and "sub" in self.payload
+        )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            return default
+        return self[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """Add a custom claim; on a minted token, to every token of its session."""
+        self._check_custom(key)
+        if self.session is None:
+            self.payload[key] = value
+            return
+        from tokens import services
+
+        services.session_claims_set(session=self.session, claims={key: value})
+        self.payload[key] = self.session.claims[key]
+
+    def __delitem__(self, key: str) -> None:
+        self._check_custom(key)
+        if self.session is not None:
+            from tokens import services
+
+            services.session_claims_unset(session=self.session, names=[key])
+        del self.payload[key]
+
+    def _check_custom(self, key: str) -> None:
+        if not isinstance(key, str) or key in reserved_claims():
+            raise ReservedClaimError(
+                f"The claim {key!r} is minted and verified by the tokens app and "
+                f"cannot be set; reserved: {', '.join(sorted(reserved_claims()))}."
+            )
+
+    @classmethod
+    def for_user(cls, user: Any) -> Self:
+        """
+        Start a new session for *user* and return its token of this type.
+
+        The device is the one ``services.session_origin`` set, if any (the
+        sign-in view sets it around ``get_token``).
+        """
+        from tokens import services
+
+        origin = services.session_origin_get()
+        pair = services.session_create(
+            user=user, user_agent=origin.user_agent, ip_address=origin.ip_address
+        )
+        token = cls(getattr(pair, cls.token_type))
+        token.session = pair.session
+        return token
 
     def verify(self) -> None:
         """Check the claims the signature cannot: type and shape of each."""
@@ -148,7 +241,9 @@ class SessionToken(Token):
     ) -> SessionToken:
         """Return a new token with exactly these claims (no randomness added)."""
         iat = _epoch(issued_at)
-        return cls(
+        custom = session.claims
+        reserved = reserved_claims()
+        token = cls(
             payload={
                 "token_type": cls.token_type,
                 "iss": app_settings.ISSUER,
@@ -159,8 +254,11 @@ class SessionToken(Token):
                 "iat": iat,
                 "nbf": iat,
                 "exp": _epoch(expires_at),
+                **{name: v for name, v in custom.items() if name not in reserved},
             }
         )
+        token.session = session
+        return token
 
 
 class AccessToken(SessionToken):
@@ -178,6 +276,34 @@ class AccessToken(SessionToken):
 class RefreshToken(SessionToken):
     token_type = "refresh"
 
+    @property
+    def access_token(self) -> AccessToken:
+        """
+        Return a new access token of this token's session.
+
+        For a token read from a string the session is checked first (revoked,
+        expired or consumed outside the grace period: SessionInvalid), so an old
+        refresh token cannot mint access tokens.
+        """
+        session = self.session
+        if session is None:
+            from tokens import services
+
+            session = services.token_session_check(token=self)
+        return AccessToken.for_session(session, timezone.now())
+
+    def check_blacklist(self) -> None:
+        """Raise TokenError if the session is revoked or this token was consumed."""
+        from tokens import services
+
+        services.token_session_check(token=self)
+
+    def blacklist(self) -> bool:
+        """Revoke this token's session (SimpleJWT's logout); False if it already was."""
+        from tokens import services
+
+        return services.token_session_revoke(token=self)
+
     @classmethod
     def for_record(cls, record: RefreshTokenRecord) -> RefreshToken:
         """
@@ -193,6 +319,10 @@ class RefreshToken(SessionToken):
             issued_at=record.issued_at,
             expires_at=record.expires_at,
         )
+
+
+# SimpleJWT's name for the base class, for annotations written against it.
+Token = SessionToken
 
 
 class UntypedToken(SessionToken):

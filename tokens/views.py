@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -15,7 +14,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPES
 from rest_framework_simplejwt.exceptions import (
@@ -35,20 +33,23 @@ from tokens.exceptions import (
 )
 from tokens.models import RevocationReason, Session
 from tokens.openapi import OpenApiResponse, extend_schema, inline_serializer
+from tokens.security import client_ip
 from tokens.serializers import (
     LogoutSerializer,
     RevokedCountSerializer,
     SessionSerializer,
-    TokenObtainSerializer,
+    TokenObtainPairSerializer,
     TokenPairSerializer,
     TokenRefreshSerializer,
     TokenVerifySerializer,
+    get_obtain_serializer,
 )
 from tokens.throttles import (
     LoginAccountClientThrottle,
     LoginAccountThrottle,
     LoginIPThrottle,
     RefreshIPThrottle,
+    failed_login_record,
 )
 from tokens.tokens import RefreshToken, UntypedToken
 
@@ -59,13 +60,7 @@ ERRORS = {
 }
 
 
-def client_ip(request: Request) -> str | None:
-    """The client address as DRF's throttles see it (honours NUM_PROXIES)."""
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address(ident.strip()))
-    except ValueError:
-        return None
+WRONG_TYPE = _("Token has wrong type")
 
 
 def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
@@ -84,13 +79,16 @@ def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
         return AuthenticationFailed(
             _("Session has been revoked or has expired."), code="session_revoked"
         )
+    if exc.args and str(exc.args[0]) == str(WRONG_TYPE):
+        # SimpleJWT's answer to an access token sent where a refresh one goes.
+        return InvalidToken(WRONG_TYPE)
     return InvalidToken(_("Token is invalid or expired"))
 
 
 class TokenAPIView(APIView):
     """Base of the unauthenticated token endpoints: 401s keep their status."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[Any]] = []
     permission_classes = [AllowAny]
 
     def get_authenticate_header(self, request: Request) -> str:
@@ -126,24 +124,38 @@ class TokenObtainView(TokenAPIView):
     ]
 
     @extend_schema(
-        request=TokenObtainSerializer,
+        request=TokenObtainPairSerializer,
         responses={200: TokenPairSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = self.get_validated_data(TokenObtainSerializer)
+        serializer_class = get_obtain_serializer()
+        data = self.get_validated_data(serializer_class)
         user = authenticate(request, **data)
         if user is None or not getattr(user, "is_active", True):
             services.login_failed(request=request)
+            failed_login_record(request=request)
             raise AuthenticationFailed(
                 _("No active account found with the given credentials"),
                 code="no_active_account",
             )
-        pair = services.session_create(
-            user=user,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            ip_address=client_ip(request),
+        return self.pair_response(
+            self.get_pair(serializer_class, user), status.HTTP_200_OK
         )
-        return self.pair_response(pair, status.HTTP_200_OK)
+
+    def get_pair(
+        self, serializer_class: type[TokenObtainPairSerializer], user: Any
+    ) -> services.TokenPair:
+        """Start the session through the serializer's ``get_token`` hook."""
+        with services.session_origin(
+            user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
+            ip_address=client_ip(self.request),
+        ):
+            refresh = serializer_class.get_token(user)
+        return services.TokenPair(
+            access=str(refresh.access_token),
+            refresh=str(refresh),
+            session=refresh.session,
+        )
 
 
 class TokenRefreshView(TokenAPIView):
@@ -240,7 +252,7 @@ class SessionListView(APIView):
     @extend_schema(responses={200: SessionSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         sessions = services.user_active_sessions(user=request.user)
-        context = {"current_session_id": request.auth["sid"]}
+        context = {"current_session_id": request.auth.session_id}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 
 
@@ -252,7 +264,7 @@ class SessionDetailView(APIView):
     @extend_schema(
         responses={204: None, 404: OpenApiResponse(description="Not yours."), **ERRORS}
     )
-    def delete(self, request: Request, session_id) -> Response:
+    def delete(self, request: Request, session_id: str) -> Response:
         session = Session.objects.filter(pk=session_id, user_id=request.user.pk).first()
         if session is None:
             raise SessionNotFound()
@@ -282,7 +294,7 @@ class SessionRevokeOthersView(APIView):
 class CSRFCookieView(APIView):
     """Set the ``csrftoken`` cookie that cookie-mode refresh and logout require."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[Any]] = []
     permission_classes = [AllowAny]
 
     @extend_schema(

@@ -1,5 +1,6 @@
-// The demo page: register, sign in, see the profile, list and revoke sessions,
-// and read the access token's claims. Plain JavaScript over the public API.
+// The demo page: register, verify the address, sign in, reset a forgotten
+// password, see the profile, list and revoke sessions, and read the access
+// token's claims. Plain JavaScript over the public API (common.js).
 //
 // The access token lives only in this script's memory. In cookie mode the
 // refresh token is an HttpOnly cookie that this script never sees; the
@@ -7,33 +8,22 @@
 "use strict";
 
 (() => {
-  const config = JSON.parse(document.getElementById("demo-config").textContent);
-  const state = { access: null, refresh: null, refreshing: null };
+  const kit = window.demoKit;
+  const { config, describe, showErrors, clearErrors, busy, timeElement } = kit;
+  const state = { access: null, refresh: null, refreshing: null, unverified: "" };
   const $ = (id) => document.getElementById(id);
   const AUTO_REFRESH_SECONDS = 15;
+  const PROFILE_LABELS = {
+    email: "Email",
+    display_name: "Display name",
+    date_joined: "Member since",
+    id: "Account id",
+  };
 
   // HTTP --------------------------------------------------------------------
 
-  async function api(method, path, { body, auth = false } = {}) {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (auth && state.access) headers.Authorization = `Bearer ${state.access}`;
-    if (method !== "GET") headers["X-CSRFToken"] = config.csrfToken;
-    const response = await fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = { detail: `HTTP ${response.status}` };
-    }
-    return { ok: response.ok, status: response.status, data };
-  }
+  const api = (method, path, { body, auth = false } = {}) =>
+    kit.api(method, path, { body, access: auth ? state.access : null });
 
   // Call an authenticated endpoint; on a 401 rotate once and try again.
   async function authed(method, path, options = {}) {
@@ -46,15 +36,6 @@
     }
     result = await api(method, path, { ...options, auth: true });
     return result;
-  }
-
-  function describe(result) {
-    const data = result.data || {};
-    if (typeof data.detail === "string") return data.detail;
-    const parts = Object.entries(data).map(
-      ([field, errors]) => `${field}: ${[].concat(errors).join(" ")}`,
-    );
-    return parts.join("; ") || `HTTP ${result.status}`;
   }
 
   function refreshBody() {
@@ -84,6 +65,11 @@
     $("message").classList.toggle("error", isError);
   }
 
+  function accountError(text) {
+    $("account-error").textContent = text;
+    $("account-error").hidden = !text;
+  }
+
   function keepTokens(data) {
     state.access = data.access;
     if (!config.cookieMode) state.refresh = data.refresh;
@@ -95,6 +81,7 @@
     $("status").dataset.state = "signed-in";
     $("signed-out-panel").hidden = true;
     $("signed-in-panel").hidden = false;
+    accountError("");
   }
 
   function signedOut(text, isError = false) {
@@ -129,7 +116,11 @@
     return Math.floor(decodeClaims(state.access).exp - Date.now() / 1000);
   }
 
+  // Once a second: the access token's remaining lifetime, and the human dates.
   function tick() {
+    for (const element of document.querySelectorAll("time[datetime]")) {
+      element.textContent = kit.ago(element.dateTime);
+    }
     const left = secondsLeft();
     if (left === null) {
       $("remaining").textContent = "–";
@@ -145,18 +136,48 @@
     }
   }
 
-  function row(cells) {
-    const tr = document.createElement("tr");
-    for (const cell of cells) {
-      const td = document.createElement("td");
-      td.append(cell);
-      tr.append(td);
-    }
-    return tr;
+  function cell(content, label) {
+    const td = document.createElement("td");
+    td.append(content);
+    if (label) td.dataset.label = label;
+    return td;
   }
 
-  function when(iso) {
-    return iso ? new Date(iso).toLocaleString() : "";
+  function button(text, className, onClick) {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.className = className;
+    element.textContent = text;
+    element.addEventListener("click", onClick);
+    return element;
+  }
+
+  // Revoking asks first, in place: "Revoke this session? Yes, revoke / Cancel".
+  function revokeControl(session) {
+    const holder = document.createElement("div");
+    const start = button("Revoke", "revoke", () => {
+      const question = document.createElement("span");
+      question.textContent = session.current
+        ? "Revoke this session? This page signs out."
+        : "Revoke this session?";
+      const yes = button("Yes, revoke", "revoke confirm-revoke", () =>
+        busy(yes, "Revoking…", () => revokeSession(session)),
+      );
+      yes.dataset.sessionId = session.id;
+      const no = button("Cancel", "secondary cancel-revoke", () => {
+        holder.replaceChildren(start);
+        start.focus();
+      });
+      const box = document.createElement("div");
+      box.className = "confirm";
+      box.append(question, yes, no);
+      holder.replaceChildren(box);
+      no.focus();
+    });
+    start.dataset.sessionId = session.id;
+    start.dataset.current = String(Boolean(session.current));
+    holder.append(start);
+    return holder;
   }
 
   function sessionRow(session) {
@@ -168,22 +189,51 @@
       badge.textContent = "this page";
       device.append(badge);
     }
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "revoke";
-    button.textContent = "Revoke";
-    button.dataset.sessionId = session.id;
-    button.dataset.current = String(Boolean(session.current));
-    button.addEventListener("click", () => revokeSession(session));
-    const tr = row([
-      device,
-      session.ip_address || "",
-      when(session.created_at),
-      when(session.last_used_at),
-      button,
-    ]);
+    const tr = document.createElement("tr");
+    tr.append(
+      cell(device),
+      cell(session.ip_address || "unknown", "IP address"),
+      cell(timeElement(session.created_at), "Signed in"),
+      cell(timeElement(session.last_used_at), "Last used"),
+      cell(revokeControl(session)),
+    );
     tr.dataset.sessionId = session.id;
     return tr;
+  }
+
+  function profileEntry(key, value) {
+    const dt = document.createElement("dt");
+    dt.textContent = PROFILE_LABELS[key] || key;
+    const dd = document.createElement("dd");
+    dd.dataset.field = key;
+    if (key === "date_joined") dd.append(timeElement(value));
+    else dd.textContent = value === "" ? "—" : String(value);
+    return [dt, dd];
+  }
+
+  function verificationEntry(me) {
+    const dt = document.createElement("dt");
+    dt.textContent = "Email status";
+    const dd = document.createElement("dd");
+    dd.dataset.field = "email_verified";
+    const badge = document.createElement("span");
+    badge.className = "verify-state";
+    badge.id = "verify-state";
+    badge.dataset.verified = String(Boolean(me.email_verified));
+    badge.textContent = me.email_verified ? "verified" : "not verified";
+    dd.append(badge);
+    if (me.pending_email) {
+      const pending = document.createElement("span");
+      pending.textContent = ` Change to ${me.pending_email} waits for its link.`;
+      dd.append(pending);
+    } else if (!me.email_verified && config.emailVerification !== "none") {
+      const resend = button("Send the link again", "link", () =>
+        busy(resend, "Sending…", () => resendVerification(me.email)),
+      );
+      resend.id = "profile-resend";
+      dd.append(" ", resend);
+    }
+    return [dt, dd];
   }
 
   // Actions -----------------------------------------------------------------
@@ -194,24 +244,21 @@
     const list = $("profile");
     list.replaceChildren();
     if (!result.ok) {
-      say(`Profile not available: ${describe(result)}`, true);
+      accountError(`Profile not available: ${describe(result)}`);
       return;
     }
-    for (const [key, value] of Object.entries(result.data || {})) {
-      const dt = document.createElement("dt");
-      dt.textContent = key;
-      const dd = document.createElement("dd");
-      dd.textContent = typeof value === "object" ? JSON.stringify(value) : String(value);
-      dd.dataset.field = key;
-      list.append(dt, dd);
+    const me = result.data || {};
+    for (const key of ["email", "display_name", "date_joined", "id"]) {
+      if (key in me) list.append(...profileEntry(key, me[key]));
     }
+    if ("email_verified" in me) list.append(...verificationEntry(me));
   }
 
   async function loadSessions() {
     const result = await authed("GET", config.urls.sessions);
     if (!state.access) return;
     if (!result.ok) {
-      say(`Sessions not available: ${describe(result)}`, true);
+      accountError(`Sessions not available: ${describe(result)}`);
       return;
     }
     const sessions = Array.isArray(result.data) ? result.data : result.data.results;
@@ -224,47 +271,102 @@
     if (state.access) await loadSessions();
   }
 
+  function registeredText(email) {
+    if (config.emailVerification === "mandatory") {
+      return `Account created for ${email}. Follow the link mailed to it ` +
+        "(in development: printed by `make run`), then sign in.";
+    }
+    if (config.emailVerification === "optional") {
+      return `Account created for ${email}. A verification link was mailed to ` +
+        "it; you can sign in now.";
+    }
+    return `Account created for ${email}. Sign in to start a session.`;
+  }
+
   async function register(event) {
     event.preventDefault();
+    const form = $("register-form");
     const body = {
       email: $("register-email").value,
       password: $("register-password").value,
     };
     const name = $("register-name").value.trim();
     if (name) body.display_name = name;
-    const result = await api("POST", config.urls.register, { body });
+    const result = await busy($("register-submit"), "Creating…", () =>
+      api("POST", config.urls.register, { body }),
+    );
     if (!result.ok) {
-      say(`Registration failed: ${describe(result)}`, true);
+      showErrors(form, result);
+      say("");
       return;
     }
-    $("register-form").reset();
+    clearErrors(form);
+    form.reset();
     $("login-email").value = result.data.email;
     $("login-password").focus();
-    say(`Account created for ${result.data.email}. Sign in to start a session.`);
+    say(registeredText(result.data.email));
   }
 
   async function login(event) {
     event.preventDefault();
+    const form = $("login-form");
     const body = {
       email: $("login-email").value,
       password: $("login-password").value,
     };
-    const result = await api("POST", config.urls.login, { body });
+    const result = await busy($("login-submit"), "Signing in…", () =>
+      api("POST", config.urls.login, { body }),
+    );
+    const unverified = result.data && result.data.code === "email_unverified";
+    state.unverified = unverified ? body.email : "";
+    $("resend-verification").hidden = !unverified;
     if (!result.ok) {
-      say(`Sign-in failed: ${describe(result)}`, true);
+      showErrors(form, result);
+      say("");
       return;
     }
-    $("login-form").reset();
+    clearErrors(form);
+    form.reset();
     keepTokens(result.data);
     say("Signed in: a new session was created for this page.");
     await showAccount();
+  }
+
+  async function resendVerification(email) {
+    const result = await api("POST", config.urls.verifyResend, { body: { email } });
+    say(describe(result), !result.ok);
+  }
+
+  function toggleForgot() {
+    const form = $("reset-request-form");
+    form.hidden = !form.hidden;
+    $("forgot-toggle").setAttribute("aria-expanded", String(!form.hidden));
+    if (!form.hidden) {
+      $("reset-email").value = $("login-email").value;
+      $("reset-email").focus();
+    }
+  }
+
+  async function requestReset(event) {
+    event.preventDefault();
+    const form = $("reset-request-form");
+    const body = { email: $("reset-email").value };
+    const result = await busy($("reset-request-submit"), "Sending…", () =>
+      api("POST", config.urls.passwordReset, { body }),
+    );
+    if (!result.ok) {
+      showErrors(form, result);
+      return;
+    }
+    clearErrors(form);
+    say(`${describe(result)} (In development the mail is printed by \`make run\`.)`);
   }
 
   async function revokeSession(session) {
     const result = await authed("DELETE", `${config.urls.sessions}${session.id}/`);
     if (!state.access) return;
     if (!result.ok) {
-      say(`Could not revoke: ${describe(result)}`, true);
+      accountError(`Could not revoke: ${describe(result)}`);
       return;
     }
     if (!session.current) {
@@ -284,23 +386,50 @@
 
   async function logout() {
     const body = refreshBody();
-    const result = await api("POST", config.urls.logout, { body, auth: true });
+    const result = await busy($("logout"), "Signing out…", () =>
+      api("POST", config.urls.logout, { body, auth: true }),
+    );
     signedOut(result.ok ? "Signed out." : `Signed out (${describe(result)}).`);
+  }
+
+  // "Sign out everywhere" asks first, like revoking one session.
+  function confirmLogoutAll() {
+    const actions = $("account-actions");
+    const saved = [...actions.children];
+    const question = document.createElement("span");
+    question.textContent = "Revoke every session of this account, this page's too?";
+    const yes = button("Yes, sign out everywhere", "revoke", () =>
+      busy(yes, "Signing out…", logoutAll),
+    );
+    yes.id = "logout-all-confirm";
+    const no = button("Cancel", "secondary", () => {
+      actions.replaceChildren(...saved);
+      $("logout-all").focus();
+    });
+    const box = document.createElement("div");
+    box.className = "confirm";
+    box.append(question, yes, no);
+    actions.replaceChildren(box);
+    no.focus();
+    state.restoreActions = () => actions.replaceChildren(...saved);
   }
 
   async function logoutAll() {
     const result = await authed("POST", config.urls.logoutAll);
+    if (state.restoreActions) state.restoreActions();
     if (!state.access) return;
+    if (!result.ok) {
+      accountError(`Could not sign out everywhere: ${describe(result)}`);
+      return;
+    }
+    const count = result.data.revoked;
     signedOut(
-      result.ok
-        ? `Signed out everywhere: ${result.data.revoked} session(s) revoked.`
-        : `Could not sign out everywhere: ${describe(result)}`,
-      !result.ok,
+      `Signed out everywhere: ${count} ${count === 1 ? "session" : "sessions"} revoked.`,
     );
   }
 
   async function rotateNow() {
-    const result = await rotate();
+    const result = await busy($("rotate"), "Refreshing…", rotate);
     if (!result.ok) {
       signedOut(`Signed out: ${describe(result)}`);
       return;
@@ -329,8 +458,15 @@
         "JWT_REFRESH_COOKIE=1 to use the HttpOnly cookie).";
     $("register-form").addEventListener("submit", register);
     $("login-form").addEventListener("submit", login);
+    $("reset-request-form").addEventListener("submit", requestReset);
+    $("forgot-toggle").addEventListener("click", toggleForgot);
+    $("resend-verification").addEventListener("click", () =>
+      busy($("resend-verification"), "Sending…", () =>
+        resendVerification(state.unverified),
+      ),
+    );
     $("logout").addEventListener("click", logout);
-    $("logout-all").addEventListener("click", logoutAll);
+    $("logout-all").addEventListener("click", confirmLogoutAll);
     $("rotate").addEventListener("click", rotateNow);
     setInterval(tick, 1000);
     resume();

@@ -63,8 +63,11 @@ def test_changing_the_email_normalises_it_and_tells_the_old_address(
     assert response.json()["email"] == "new@example.com"
     user.refresh_from_db()
     assert user.email == "new@example.com"
-    assert [m.to for m in mail.outbox] == [[old]]
+    # The old address is told; the new one gets a verification link.
+    assert [m.to for m in mail.outbox] == [[old], ["new@example.com"]]
     assert "new@example.com" in mail.outbox[0].body
+    assert "/verify/" in mail.outbox[1].body
+    assert response.json()["email_verified"] is False
     login(user)  # signs in with the new address
 
 

@@ -3,6 +3,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from accounts import services
 from accounts.models import USER_ID_MAX, USER_ID_MIN, User
@@ -35,10 +36,21 @@ def test_register_creates_an_account_that_can_sign_in(api_client, login):
 
 
 @pytest.mark.django_db
-def test_register_sends_a_welcome_mail(api_client):
+def test_register_sends_a_welcome_mail_without_verification(api_client, settings):
+    """With ACCOUNTS_EMAIL_VERIFICATION = "none" the new account is welcomed."""
+    settings.ACCOUNTS_EMAIL_VERIFICATION = "none"
     register(api_client, email="new@example.com")
     assert [m.to for m in mail.outbox] == [["new@example.com"]]
     assert "created" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db
+def test_register_sends_a_verification_link_by_default(api_client):
+    """The default ("optional") welcomes the account with a verification link."""
+    register(api_client, email="new@example.com")
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
+    assert "Confirm your email address" in mail.outbox[0].subject
+    assert "/verify/" in mail.outbox[0].body
 
 
 @pytest.mark.django_db
@@ -110,18 +122,28 @@ def test_a_weak_password_is_refused_whether_or_not_the_email_is_taken(api_client
 
 
 def test_a_concurrent_registration_of_the_same_email_gets_the_duplicate_answer(
-    make_user, django_capture_on_commit_callbacks
+    db, django_capture_on_commit_callbacks
 ):
     """The insert that loses a race is answered like any duplicate, not a 500."""
-    make_user("race@example.com")
-    # The first check runs before the other registration commits.
+    racing = {"pending": True}
+
+    def other_registration_commits(execute, sql, params, many, context):
+        # Another request registers the address just after this one checked
+        # that it was free, and before this one inserts.
+        result = execute(sql, params, many, context)
+        if racing["pending"] and sql.lstrip().upper().startswith("SELECT"):
+            racing["pending"] = False
+            User.objects.create_user("race@example.com", STRONG_PASSWORD)
+        return result
+
     with (
-        mock.patch.object(services, "_email_registered", side_effect=[False, True]),
+        connection.execute_wrapper(other_registration_commits),
         django_capture_on_commit_callbacks(execute=True),
     ):
         registration = services.user_register(
             email="race@example.com", password=STRONG_PASSWORD
         )
+    assert not racing["pending"]
     assert registration.email == "race@example.com"
     assert User.objects.filter(email="race@example.com").count() == 1
     assert not User.objects.filter(pk=registration.id).exists()

@@ -10,22 +10,6 @@ RESET = "/api/accounts/password-reset/"
 CONFIRM = "/api/accounts/password-reset/confirm/"
 
 
-@pytest.fixture
-def rates(settings):
-    """Set some throttle rates for one test; the others stay high."""
-
-    def set_rates(**scopes: str) -> None:
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {
-                **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-                **scopes,
-            },
-        }
-
-    return set_rates
-
-
 def post(client, path, data, ip="10.0.0.1"):
     return client.post(path, data, format="json", REMOTE_ADDR=ip)
 

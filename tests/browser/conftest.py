@@ -40,10 +40,9 @@ def browser() -> Iterator[Any]:
             f"browser test skipped: no Chromium at {CHROMIUM} "
             "(install it with `apt-get install chromium`)"
         )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("browser test skipped: Playwright for Python is not installed")
+    # Playwright is in requirements.txt: its absence is a broken install, not
+    # a missing service, so the import fails the test instead of skipping it.
+    from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread, which makes
     # Django refuse ORM calls from the test itself; the live server answers
@@ -147,3 +146,38 @@ def admin_login(page: Any, email: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_selector("#site-name")
+
+
+PHONE, DESKTOP = 390, 1440
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def width(request) -> int:
+    """The viewport widths every first-contact flow is tested at."""
+    return request.param
+
+
+@pytest.fixture
+def sized_page(browser, live_server, settings, width) -> Iterator[Any]:
+    """A fresh tab of *width* px (a touch phone below 600) on the live server."""
+    settings.CSRF_COOKIE_SECURE = False
+    phone = width < 600
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": 844 if phone else 900},
+        is_mobile=phone,
+        has_touch=phone,
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+    connections.close_all()  # see the page fixture
+
+
+def assert_no_horizontal_scroll(page: Any) -> None:
+    """The page is no wider than the viewport: nothing scrolls sideways."""
+    scroll, inner = page.evaluate(
+        "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll <= inner, f"page is {scroll} px wide in {inner} px"

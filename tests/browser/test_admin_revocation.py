@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.db import connections
 from django.utils import timezone
 
 from tests.admin_site import REVOKE_PERMISSION, VIEW_PERMISSIONS, grant
@@ -164,3 +165,110 @@ def test_staff_without_permission_cannot_revoke(page, make_user):
     assert page.locator("text=Revoke a token").count() == 0
     response = page.goto("/admin/tokens/session/revoke-token/")
     assert response.status == 403
+
+
+# At 1280 px, the width of a laptop screen ------------------------------------
+
+LAPTOP = {"width": 1280, "height": 800}
+
+
+def assert_nothing_clipped(page):
+    """The list's table fits its box: no column hidden behind a scroll bar."""
+    widths = page.eval_on_selector(
+        "#result_list",
+        "t => [t.scrollWidth, t.closest('.results').clientWidth]",
+    )
+    assert widths[0] <= widths[1], f"table {widths[0]} px in a {widths[1]} px box"
+    headers = page.locator("#result_list thead th").all_inner_texts()
+    assert all(h.strip() or i == 0 for i, h in enumerate(headers)), headers
+
+
+@pytest.fixture
+def laptop_page(browser, live_server, settings):
+    """A 1280 px tab with Django's default layout: the navigation sidebar open."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+    connections.close_all()  # see the page fixture in conftest.py
+
+
+def test_lists_fit_a_laptop_screen(
+    laptop_page, staff, make_user, other_sessions, screenshot_dir
+):
+    """At 1280 px, sidebar open, every column of both lists shows."""
+    page = laptop_page
+    alice = make_user("alice.longname-for-a-wide-column@example.com")
+    edge = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, "
+        "like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86"
+    )
+    pair = services.session_create(
+        user=alice, user_agent=edge, ip_address="2001:db8:85a3::8a2e:370:7334"
+    )
+    services.refresh_rotate(token=services.RefreshToken(pair.refresh))  # a used one
+    admin_login(page, staff.email, PASSWORD)
+
+    lists = {
+        "session": ("admin-sessions-1280.png", {"LAST USED", "EXPIRES"}),
+        "refreshtokenrecord": ("admin-refresh-tokens-1280.png", {"USED", "STATUS"}),
+    }
+    for model, (picture, columns) in lists.items():
+        page.goto(f"/admin/tokens/{model}/")
+        page.wait_for_selector("#result_list")
+        assert page.locator("#nav-sidebar").is_visible()
+        page.screenshot(path=str(screenshot_dir / picture))
+        assert_nothing_clipped(page)
+        headers = page.locator("#result_list thead th").all_inner_texts()
+        assert columns <= {h.strip().upper() for h in headers}
+
+
+def test_session_page_shows_why_and_who(page, staff, make_user, screenshot_dir):
+    """After staff revoke a session, its page gives the reason and the actor."""
+    alice = make_user("alice@example.com")
+    session = services.session_create(
+        user=alice, user_agent=FIREFOX, ip_address="10.0.0.7"
+    ).session
+    page.set_viewport_size(LAPTOP)
+    admin_login(page, staff.email, PASSWORD)
+    page.goto(f"/admin/tokens/session/{session.pk}/change/")
+    page.click("#revoke-session")
+    page.wait_for_selector("#revoke-form")
+    assert page.title().startswith("Revoke 1 session")
+    assert page.input_value("#revoke-form input[type=submit]") == (
+        "Yes, revoke 1 session"
+    )
+    page.fill("textarea[name=note]", "Laptop reported stolen (ticket #4521)")
+    page.click("#revoke-form input[type=submit]")
+    page.wait_for_selector(".messagelist")
+
+    revocation = page.inner_text(".field-staff_note")
+    assert "Laptop reported stolen (ticket #4521)" in revocation
+    assert staff.email in revocation
+    assert staff.email in page.inner_text(".field-revoked_by")
+    page.screenshot(path=str(screenshot_dir / "admin-session-1280.png"), full_page=True)
+
+
+def test_revoke_all_sessions_is_in_view_on_the_user_page(
+    page, staff, make_user, screenshot_dir
+):
+    """The button is at the top of a long user page, seen without scrolling."""
+    grant(staff, "accounts.change_user")
+    alice = make_user("alice@example.com")
+    for agent in (FIREFOX, IPHONE, CHROME_WIN):
+        services.session_create(user=alice, user_agent=agent)
+    page.set_viewport_size(LAPTOP)
+    admin_login(page, staff.email, PASSWORD)
+    page.goto(f"/admin/accounts/user/{alice.pk}/change/")
+    button = page.locator("#revoke-all-sessions-top")
+    box = button.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= LAPTOP["height"]
+    page.screenshot(path=str(screenshot_dir / "admin-user-1280.png"))
+    button.click()
+    page.wait_for_selector("#revoke-form")
+    assert page.input_value("#revoke-form input[type=submit]") == (
+        "Yes, revoke 3 sessions"
+    )

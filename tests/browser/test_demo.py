@@ -44,11 +44,10 @@ def demo_page(browser, live_server) -> Iterator:
 
 @pytest.fixture
 def accounts_api() -> None:
-    """Skip unless the accounts endpoints the page registers with are routed."""
+    """The accounts endpoints the page registers with are routed: fail if not."""
     paths = ("/api/accounts/register/", "/api/accounts/me/")
     missing = [path for path in paths if not routed(path)]
-    if missing:
-        pytest.skip(f"the accounts API is not routed here: {', '.join(missing)}")
+    assert not missing, f"the accounts API is not routed: {', '.join(missing)}"
 
 
 def use_cookie_mode(settings, enabled: bool = True) -> None:
@@ -133,6 +132,9 @@ def test_register_sign_in_revoke_this_session(
         page.screenshot(path=screenshot_dir / "demo.png", full_page=True)
 
     page.click("#sessions button[data-current='true']")
+    page.wait_for_selector("#sessions .confirm:has-text('Revoke this session?')")
+    assert Session.objects.get(user__email=email).revoked_at is None  # asked first
+    page.click("#sessions button.confirm-revoke")
     page.wait_for_selector("#status[data-state='signed-out']")
     message = page.text_content("#message")
     assert "revoked" in message
@@ -174,6 +176,10 @@ def test_revoking_another_session_keeps_this_one(
     sign_in(demo_page, user.email, password=USER_PASSWORD)
     demo_page.wait_for_selector("#sessions tr[data-session-id] >> nth=1")
     demo_page.click("#sessions button[data-current='false']")
+    demo_page.click("#sessions button.cancel-revoke")  # changing one's mind
+    assert not Session.objects.filter(revoked_at__isnull=False).exists()
+    demo_page.click("#sessions button[data-current='false']")
+    demo_page.click("#sessions button.confirm-revoke")
     demo_page.wait_for_selector("#message:has-text('Session revoked')")
     assert demo_page.locator("#sessions tr[data-session-id]").count() == 1
     assert demo_page.get_attribute("#status", "data-state") == "signed-in"

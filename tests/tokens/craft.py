@@ -50,4 +50,5 @@ def header_of(token: str) -> dict[str, Any]:
 
 
 def hs_header(**extra: Any) -> dict[str, Any]:
-    return {"alg": "HS256", "typ": "JWT", "kid": hmac_kid(), **extra}
+    """The header of one of our access tokens (``typ`` at+jwt, RFC 9068)."""
+    return {"alg": "HS256", "typ": "at+jwt", "kid": hmac_kid(), **extra}

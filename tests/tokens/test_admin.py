@@ -385,3 +385,49 @@ def test_revoking_needs_the_csrf_token(revoker, pair):
     assert action_post(client, [pair.session], post="yes", note="x").status_code == 403
     pair.session.refresh_from_db()
     assert pair.session.revoked_at is None
+
+
+# Wording and layout --------------------------------------------------------
+
+
+def test_confirmation_wording_is_singular_for_one_session(revoker, pair, user):
+    """One session: "Revoke 1 session"; three: "Revoke 3 sessions"."""
+    client = client_for(revoker)
+    page = action_post(client, [pair.session]).content.decode()
+    assert "Revoke 1 session<" in page and 'value="Yes, revoke 1 session"' in page
+    assert "The following session will be revoked." in page
+    more = [services.session_create(user=user).session for _ in range(2)]
+    page = action_post(client, [pair.session, *more]).content.decode()
+    assert "Revoke 3 sessions<" in page and 'value="Yes, revoke 3 sessions"' in page
+    assert "The following 3 sessions will be revoked." in page
+
+
+def test_session_page_shows_the_staff_reason_and_who(revoker, pair):
+    """After a staff revocation the session's page says why, and who did it."""
+    client = client_for(revoker)
+    revoke = f"{CHANGELIST}{pair.session.pk}/revoke/"
+    client.post(revoke, {"post": "yes", "note": "laptop stolen, #123"})
+    content = client.get(f"{CHANGELIST}{pair.session.pk}/change/").content.decode()
+    assert "Revoked by staff. Reason: laptop stolen, #123" in content
+    assert content.count(str(revoker)) >= 2  # revoked by, and the note's author
+
+
+def test_session_page_has_no_staff_note_for_a_logout(viewer, pair):
+    services.session_revoke(session=pair.session, reason=RevocationReason.LOGOUT)
+    page = client_for(viewer).get(f"{CHANGELIST}{pair.session.pk}/change/")
+    assert page.status_code == HTTPStatus.OK
+    assert "Reason:" not in page.content.decode()
+
+
+def test_long_columns_are_cut_with_the_whole_value_in_a_tooltip(viewer, user):
+    """Device names and ids are short in the list, whole in their title."""
+    agent = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0"
+    )
+    session = services.session_create(user=user, user_agent=agent).session
+    content = client_for(viewer).get(CHANGELIST).content.decode()
+    assert f'title="{session.pk}">{str(session.pk)[:8]}<' in content
+    record = RefreshTokenRecord.objects.get(session=session)
+    listing = client_for(viewer).get("/admin/tokens/refreshtokenrecord/")
+    assert f'title="{record.jti}">{str(record.jti)[:8]}<' in listing.content.decode()

@@ -220,3 +220,11 @@ def test_token_inspect_service(pair):
     assert found.session == pair.session
     assert found.record.jti == RefreshToken(pair.refresh).jti
     assert found.is_expired is False
+
+
+def test_pasted_token_limit_follows_max_token_bytes(settings, client):
+    """The paste form refuses a token over MAX_TOKEN_BYTES, read when it renders."""
+    settings.TOKENS = {**getattr(settings, "TOKENS", {}), "MAX_TOKEN_BYTES": 100}
+    response = paste(client, "a" * 101)
+    assert "at most 100 characters" in response.content.decode()
+    assert 'maxlength="100"' in client.get(URL).content.decode()

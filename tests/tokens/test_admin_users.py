@@ -249,3 +249,37 @@ def test_mixin_keeps_the_admins_own_inlines_and_actions(rf, revoker):
     assert model_admin.get_inlines(request, User()) == [Inline, SessionInline]
     assert model_admin.get_inlines(request, None) == [Inline]
     assert {"custom", "revoke_all_sessions"} <= set(model_admin.get_actions(request))
+
+
+def test_revoke_all_sessions_is_at_the_top_of_the_user_page(revoker, user, pairs):
+    """The button sits in the object tools, before the form, not under the inline."""
+    content = client_for(revoker).get(change_url(user)).content.decode()
+    top = content.index('id="revoke-all-sessions-top"')
+    assert content.index('class="object-tools"') < top < content.index('id="user_form"')
+    assert f'href="{revoke_url(user)}" id="revoke-all-sessions-top"' in content
+
+
+def test_viewer_gets_no_revoke_button_at_the_top(viewer, user, pairs):
+    content = client_for(viewer).get(change_url(user)).content.decode()
+    assert "revoke-all-sessions-top" not in content
+
+
+def test_confirmation_counts_the_sessions(revoker, user, pairs, make_user):
+    """One user: "Revoke 2 sessions"; two users in the action: "of 2 users"."""
+    page = client_for(revoker).get(revoke_url(user)).content.decode()
+    assert 'value="Yes, revoke 2 sessions"' in page
+    other = make_user()
+    services.session_create(user=other)
+    page = action_post(client_for(revoker), [user, other]).content.decode()
+    assert "Revoke all sessions of 2 users" in page
+    assert 'value="Yes, revoke 3 sessions"' in page
+
+
+def test_session_page_shows_the_staff_reason_of_a_user_revocation(revoker, user, pairs):
+    """Revoking all of a user's sessions shows the reason on each session page."""
+    client = client_for(revoker)
+    client.post(revoke_url(user), {"post": "yes", "note": "left the company"})
+    url = reverse("testadmin:tokens_session_change", args=[pairs[0].session.pk])
+    content = client.get(url).content.decode()
+    assert "Reason: left the company" in content
+    assert str(revoker) in content

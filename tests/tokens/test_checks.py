@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.checks import ERROR, WARNING
 
 from tokens import checks
 
@@ -66,7 +67,7 @@ def test_unknown_cache_alias_is_an_error(settings):
 @pytest.mark.parametrize(
     "name,value",
     [
-        ("ACCESS_TOKEN_LIFETIME", timedelta(days=1)),
+        ("ACCESS_TOKEN_LIFETIME", timedelta(seconds=5)),
         ("LEEWAY", timedelta(seconds=31)),
         ("ROTATION_GRACE_PERIOD", timedelta(minutes=10)),
         ("SESSION_LIFETIME", 30),
@@ -75,3 +76,140 @@ def test_unknown_cache_alias_is_an_error(settings):
 def test_lifetimes_out_of_bounds_are_errors(settings, name, value):
     settings.TOKENS = {**settings.TOKENS, name: value}
     assert "tokens.E020" in ids(checks.check_lifetimes())
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("ACCESS_TOKEN_LIFETIME", timedelta(days=7)),
+        ("REFRESH_TOKEN_LIFETIME", timedelta(days=120)),
+    ],
+)
+def test_long_simplejwt_lifetimes_are_warnings_that_explain(settings, name, value):
+    """Valid for SimpleJWT, so the site starts: a warning with the trade-off."""
+    settings.TOKENS = {**settings.TOKENS, name: value}
+    messages = [m for m in checks.check_lifetimes() if m.id != "tokens.W023"]
+    assert [(m.id, m.level) for m in messages] == [("tokens.W022", WARNING)]
+    assert messages[0].hint
+
+
+def test_refresh_lifetime_beyond_the_session_is_a_warning(settings):
+    settings.TOKENS = {**settings.TOKENS, "REFRESH_TOKEN_LIFETIME": timedelta(days=60)}
+    assert ids(checks.check_lifetimes()) == {"tokens.W023"}
+
+
+def test_a_7_day_simple_jwt_access_lifetime_is_read_and_warned(settings):
+    settings.TOKENS = {
+        k: v for k, v in settings.TOKENS.items() if k != "ACCESS_TOKEN_LIFETIME"
+    }
+    settings.SIMPLE_JWT = {"ACCESS_TOKEN_LIFETIME": timedelta(days=7)}
+    assert ids(checks.check_lifetimes()) == {"tokens.W022"}
+
+
+def test_unknown_key_is_a_warning_naming_the_closest_known_key(settings):
+    settings.TOKENS = {**settings.TOKENS, "REVOKE_ON_PASWORD_CHANGE": "all"}
+    (message,) = checks.check_setting_names()
+    assert message.id == "tokens.W040"
+    assert "REVOKE_ON_PASWORD_CHANGE" in message.msg
+    assert message.hint == "Did you mean 'REVOKE_ON_PASSWORD_CHANGE'?"
+
+
+def test_unknown_key_without_a_close_match(settings):
+    settings.TOKENS = {**settings.TOKENS, "XYZZY": 1}
+    (message,) = checks.check_setting_names()
+    assert message.hint == "See docs/settings.md."
+
+
+def test_every_known_key_passes(settings):
+    settings.TOKENS = {**settings.TOKENS, "USER_ID_CLAIM": "user_id"}
+    assert checks.check_setting_names() == []
+
+
+@pytest.mark.parametrize(
+    "name,value,allowed",
+    [
+        ("REVOKE_ON_PASSWORD_CHANGE", "other", "'others', 'all', 'none'"),
+        ("REVOKE_ON_PASSWORD_RESET", 1, "True, False"),
+        ("REVOKE_ON_DEACTIVATION", "yes", "True, False"),
+        ("REFRESH_COOKIE", None, "True, False"),
+        ("REFRESH_COOKIE_SECURE", "False", "True, False"),
+        ("REFRESH_COOKIE_SAMESITE", "strict", "'Strict', 'Lax', 'None'"),
+    ],
+)
+def test_enumerated_settings_outside_their_values_are_errors(
+    settings, name, value, allowed
+):
+    settings.TOKENS = {**settings.TOKENS, name: value}
+    (message,) = checks.check_setting_choices()
+    assert message.id == "tokens.E041" and message.level == ERROR
+    assert message.msg == f"TOKENS[{name!r}] is {value!r}; allowed values: {allowed}."
+
+
+def test_enumerated_settings_pass_with_the_defaults():
+    assert checks.check_setting_choices() == []
+
+
+def test_a_simplejwt_obtain_serializer_is_an_error(settings):
+    settings.TOKENS = {
+        **settings.TOKENS,
+        "TOKEN_OBTAIN_SERIALIZER": "rest_framework.serializers.Serializer",
+    }
+    assert ids(checks.check_obtain_serializer()) == {"tokens.E042"}
+    settings.TOKENS = {**settings.TOKENS, "TOKEN_OBTAIN_SERIALIZER": "no.such.Class"}
+    assert ids(checks.check_obtain_serializer()) == {"tokens.E042"}
+
+
+def test_simplejwt_default_obtain_serializer_means_ours(settings):
+    settings.SIMPLE_JWT = {
+        "TOKEN_OBTAIN_SERIALIZER": (
+            "rest_framework_simplejwt.serializers.TokenObtainPairSerializer"
+        )
+    }
+    assert checks.check_obtain_serializer() == []
+
+
+def test_throttle_scopes_have_built_in_rates(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {}}
+    assert checks.check_throttle_rates() == []
+
+
+def test_a_throttle_scope_set_to_none_is_a_warning(settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_ip": None}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
+    assert ids(checks.check_throttle_rates()) == {"tokens.W030"}
+
+
+def test_simplejwt_views_mounted_beside_our_authentication_warn(settings):
+    settings.ROOT_URLCONF = "tests.tokens.simplejwt_urls"
+    (message,) = checks.check_simplejwt_views()
+    assert message.id == "tokens.W050"
+    assert (
+        "(rest_framework_simplejwt.views.TokenObtainPairView, "
+        "rest_framework_simplejwt.views.TokenRefreshView)" in message.msg
+    )
+
+
+def test_a_simplejwt_view_minting_our_tokens_does_not_warn():
+    from tests.tokens import simplejwt_urls
+
+    first, _, ours, _ = simplejwt_urls.urlpatterns
+    assert list(checks._simplejwt_views([ours])) == []
+    assert list(checks._simplejwt_views([first])) != []
+
+
+def test_simplejwt_views_do_not_warn_without_our_authentication(settings):
+    settings.ROOT_URLCONF = "tests.tokens.simplejwt_urls"
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework_simplejwt.authentication.JWTAuthentication"
+        ],
+    }
+    assert checks.check_simplejwt_views() == []
+
+
+def test_our_urls_do_not_warn():
+    assert checks.check_simplejwt_views() == []

@@ -24,6 +24,8 @@ from tokens.backends import (
     token_backend,
 )
 
+# Collected once: the cases below are relative to it, and a long suite may run
+# them many minutes later, so the base token lives for hours.
 NOW = int(time.time())
 
 
@@ -37,7 +39,7 @@ def claims(settings, **changes: Any) -> dict[str, Any]:
         "jti": "0b8c8f7e2b115d1f0e8a8a4e4b439b7c",
         "iat": NOW,
         "nbf": NOW,
-        "exp": NOW + 300,
+        "exp": NOW + 4 * 3600,
     }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not DROP}
@@ -143,3 +145,28 @@ def test_fast_path_agrees_with_pyjwt_on_malformed_tokens(settings, both):
         fast, slow = both(variant)
         assert fast == slow, variant
     assert hmac_fast_decode(variants[0], get_key_ring().active) is None
+
+
+HEADER_CASES = {
+    "typed access": ({}, {"typ": "at+jwt"}),
+    "untyped": ({}, {"typ": None}),
+    "refresh type on an access token": ({}, {"typ": "refresh+jwt"}),
+    "generic JWT type": ({}, {"typ": "JWT"}),
+    "typed refresh": ({"token_type": "refresh"}, {"typ": "refresh+jwt"}),
+    "access type on a refresh token": ({"token_type": "refresh"}, {"typ": "at+jwt"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "headers"), HEADER_CASES.values(), ids=HEADER_CASES.keys()
+)
+def test_fast_path_agrees_with_pyjwt_on_token_types(settings, both, changes, headers):
+    """The typ check answers alike with and without the fast path."""
+    token = sign(claims(settings, **changes), **headers)
+    fast, slow = both(token)
+    assert fast == slow
+    header = token.split(".")[0] + "="
+    assert both(f"{header}.{token.split('.', 1)[1]}") == (
+        TokenBackendError,
+        TokenBackendError,
+    )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIRequestFactory
 
 from tokens import services, state
 from tokens.authentication import SessionJWTAuthentication
-from tokens.models import RevocationReason
+from tokens.models import PendingTombstone, RevocationReason, Session
 
 
 @pytest.fixture
@@ -28,10 +32,20 @@ def pair(user):
     return services.session_create(user=user)
 
 
+@pytest.fixture
+def long_lease(settings):
+    """A lease that outlives the test, so no answer depends on its timing."""
+    settings.TOKENS = {**settings.TOKENS, "CACHE_LEASE": timedelta(hours=1)}
+
+
 def revoke(session, django_capture_on_commit_callbacks) -> None:
     # The tombstone is written after the revocation commits.
     with django_capture_on_commit_callbacks(execute=True):
         services.session_revoke(session=session, reason=RevocationReason.LOGOUT)
+
+
+def current_state():
+    return state.get_state()
 
 
 def test_cold_cache_costs_one_query(
@@ -44,7 +58,7 @@ def test_cold_cache_costs_one_query(
 
 
 def test_warm_cache_costs_no_query(
-    revocation_cache, pair, authenticate, django_assert_num_queries
+    revocation_cache, long_lease, pair, authenticate, django_assert_num_queries
 ):
     """Once cached, a valid session is accepted without touching the database."""
     authenticate(pair.access)
@@ -52,67 +66,54 @@ def test_warm_cache_costs_no_query(
         user, token = authenticate(pair.access)
     assert user.pk == pair.session.user_id
     assert user.is_authenticated
-    assert token["sid"] == str(pair.session.pk)
+    assert token.session_id == pair.session.pk
 
 
 def test_revoked_session_refused_from_the_cache(
     revocation_cache,
+    long_lease,
     pair,
     authenticate,
     django_assert_num_queries,
     django_capture_on_commit_callbacks,
 ):
-    """A revocation overwrites the cached answer: refused with no query."""
+    """A revocation writes a tombstone: refused with no query."""
     authenticate(pair.access)
     revoke(pair.session, django_capture_on_commit_callbacks)
     with django_assert_num_queries(0), pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
 
 
-def test_flushed_cache_does_not_resurrect_a_revoked_session(
-    revocation_cache, pair, authenticate, django_capture_on_commit_callbacks
+def test_a_written_tombstone_leaves_no_pending_row(
+    revocation_cache, pair, django_capture_on_commit_callbacks
 ):
-    """After a flush the database answers, and it says revoked."""
-    authenticate(pair.access)
+    """The outbox row of a revocation is gone once its tombstone is written."""
     revoke(pair.session, django_capture_on_commit_callbacks)
-    revocation_cache.clear()
-    for _ in range(2):
-        with pytest.raises(AuthenticationFailed):
-            authenticate(pair.access)
+    assert not PendingTombstone.objects.exists()
 
 
-def test_entry_from_before_a_flush_is_ignored(
-    revocation_cache,
-    pair,
-    authenticate,
-    django_assert_num_queries,
-    django_capture_on_commit_callbacks,
-):
-    """
-    A "valid" answer read from the database before a flush and written after it
-    (a slow reader) carries the old epoch, so it is not trusted.
-    """
-    authenticate(pair.access)
-    old_epoch = state.SessionState(revocation_cache).ensure_epoch()
-    revoke(pair.session, django_capture_on_commit_callbacks)
-    revocation_cache.clear()
-    state.SessionState(revocation_cache).add_valid(
-        str(pair.session.pk), pair.session.user_id, old_epoch, 60
-    )
-    with django_assert_num_queries(1), pytest.raises(AuthenticationFailed):
-        authenticate(pair.access)
-
-
-def test_valid_answer_never_overwrites_a_tombstone(
+def test_valid_answer_never_overrides_a_tombstone(
     revocation_cache, pair, authenticate, django_capture_on_commit_callbacks
 ):
     """A reader that saw the database before the revocation cannot undo it."""
+    sid = str(pair.session.pk)
+    seen = current_state().lookup(sid)  # before the revocation
     revoke(pair.session, django_capture_on_commit_callbacks)
-    cache_state = state.SessionState(revocation_cache)
-    epoch = cache_state.ensure_epoch()
-    cache_state.add_valid(str(pair.session.pk), pair.session.user_id, epoch, 60)
+    current_state().fill(sid, pair.session.user_id, 60, seen, outbox_empty=True)
     with pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
+
+
+def test_user_id_must_match_the_cached_session(
+    revocation_cache, pair, make_user, authenticate
+):
+    """A cached answer is for one user: a token naming another is refused."""
+    authenticate(pair.access)
+    other = make_user()
+    forged = state.session_user_get(
+        session_id=str(pair.session.pk), user_id=str(other.pk)
+    )
+    assert forged is None
 
 
 def test_unreachable_cache_falls_back_to_the_database(
@@ -138,27 +139,188 @@ def test_unreachable_cache_falls_back_to_the_database(
     revoke(pair.session, django_capture_on_commit_callbacks)
     with pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
+    # The tombstone the cache could not take is kept for the next drain.
+    assert PendingTombstone.objects.filter(session_id=pair.session.pk).exists()
 
 
-def test_user_id_must_match_the_cached_session(
-    revocation_cache, pair, make_user, authenticate
+# Redis: the tracked connection and local memory (a private redis-server) -----
+
+
+def test_redis_cache_takes_the_tracked_fast_path(
+    tracked_cache, long_lease, pair, authenticate
 ):
-    """A cached answer is for one user: a token naming another is refused."""
+    """
+    On a Redis cache the check runs through tokens.state's tracked connection
+    and, once warm, from local memory. Fails if the fast path silently falls
+    back to something slower.
+    """
+    fast = current_state()
+    assert isinstance(fast, state.RedisSessionState)
     authenticate(pair.access)
-    other = make_user()
-    forged = state.session_user_get(
-        session_id=str(pair.session.pk), user_id=str(other.pk)
-    )
-    assert forged is None
+    authenticate(pair.access)
+    assert fast.stats["remote"] >= 1
+    assert fast.stats["local"] >= 1
+
+
+def test_redis_parser_accepts_an_invalidation_handler(tracked_cache, pair):
+    """
+    Fence around redis-py's private ``Connection._parser``: it must still take
+    an invalidation push handler, or local memory would never be invalidated.
+    """
+    fast = current_state()
+    fast.lookup(str(pair.session.pk))
+    assert callable(fast.conn._parser.set_invalidation_push_handler)
+    assert fast.conn._parser.invalidation_push_handler_func == fast._on_invalidate
+
+
+def test_warm_answer_needs_no_round_trip(
+    tracked_cache,
+    long_lease,
+    redis_server,
+    pair,
+    authenticate,
+    django_assert_num_queries,
+):
+    """
+    With Redis stopped dead (SIGSTOP), a warm session is still answered at
+    once from local memory: no query, no round trip (a round trip would time
+    out and fall back to the database).
+    """
+    authenticate(pair.access)
+    redis_server.pause()
+    try:
+        with django_assert_num_queries(0):
+            user, _ = authenticate(pair.access)
+    finally:
+        redis_server.resume()
+    assert user.pk == pair.session.user_id
+
+
+def test_a_push_from_another_connection_is_applied_before_local_memory(
+    tracked_cache,
+    long_lease,
+    redis_server,
+    pair,
+    authenticate,
+    django_assert_num_queries,
+):
+    """A tombstone written by anyone reaches local memory before it is trusted."""
+    authenticate(pair.access)
+    key = tracked_cache.make_key(state._rev_key(pair.session.pk))
+    redis_server.client().set(key, state.REVOKED)
+    with django_assert_num_queries(0), pytest.raises(AuthenticationFailed):
+        authenticate(pair.access)
+
+
+def test_entry_from_another_server_lifetime_is_not_trusted(
+    tracked_cache, long_lease, redis_server, pair, authenticate
+):
+    """
+    A "valid" entry restored from a snapshot belongs to the server's previous
+    life: after `shutdown save` and a restart, the database answers again.
+    """
+    authenticate(pair.access)
+    # Revoked in the database only, as if the tombstone had been lost.
+    Session.objects.filter(pk=pair.session.pk).update(revoked_at=timezone.now())
+    redis_server.shutdown_save()
+    redis_server.start()
+    ok = tracked_cache.make_key(state._ok_key(pair.session.pk))
+    assert redis_server.client().exists(ok)  # the snapshot kept the entry
+    time.sleep(state.RETRY_AFTER)  # the broken connection's pause
+    with pytest.raises(AuthenticationFailed):
+        authenticate(pair.access)
+
+
+def test_entry_from_before_a_flush_is_ignored(
+    tracked_cache,
+    redis_server,
+    pair,
+    authenticate,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    """
+    A "valid" answer read from the database before a flush and written after it
+    (a slow reader) carries the old epoch, so it is not trusted.
+    """
+    sid = str(pair.session.pk)
+    seen = current_state().lookup(sid)
+    revoke(pair.session, django_capture_on_commit_callbacks)
+    redis_server.client().flushall()
+    current_state().fill(sid, pair.session.user_id, 60, seen, outbox_empty=True)
+    with django_assert_num_queries(1), pytest.raises(AuthenticationFailed):
+        authenticate(pair.access)
 
 
 def test_a_foreign_value_under_the_key_is_a_miss(
-    revocation_cache, pair, authenticate, django_assert_num_queries
+    tracked_cache,
+    long_lease,
+    redis_server,
+    pair,
+    authenticate,
+    django_assert_num_queries,
 ):
     """Whatever else sits under a session's key, the database decides."""
-    key = state._entry_key(pair.session.pk)
-    for foreign in (42, "valid", ("x",), ["epoch", pair.session.user_id]):
-        revocation_cache.set(key, foreign)
+    key = tracked_cache.make_key(state._ok_key(pair.session.pk))
+    client = redis_server.client()
+    for foreign in (b"42", b"valid", b"a|b", b"x|y|z|w"):
+        client.set(key, foreign)
         with django_assert_num_queries(1):
             user, _ = authenticate(pair.access)
         assert user.pk == pair.session.user_id
+
+
+def test_a_missing_lease_costs_one_drain_query(
+    settings,
+    tracked_cache,
+    long_lease,
+    redis_server,
+    pair,
+    authenticate,
+    django_assert_num_queries,
+):
+    """Without a lease a warm entry is trusted only after one outbox query."""
+    settings.TOKENS = {**settings.TOKENS, "CACHE_LOCAL_ENTRIES": 0}  # read Redis
+    authenticate(pair.access)
+    redis_server.client().delete(tracked_cache.make_key(state.LEASE_KEY))
+    with django_assert_num_queries(1):
+        authenticate(pair.access)
+    with django_assert_num_queries(0):
+        authenticate(pair.access)
+
+
+def test_a_tombstone_the_cache_missed_is_written_by_the_next_drain(
+    tracked_cache, redis_server, pair, authenticate, django_capture_on_commit_callbacks
+):
+    """
+    Redis stalls while a session is revoked: the tombstone stays in the outbox,
+    and after Redis resumes, the still cached "valid" entry is not trusted
+    before a drain has written it.
+    """
+    authenticate(pair.access)
+    redis_server.pause()
+    try:
+        revoke(pair.session, django_capture_on_commit_callbacks)
+    finally:
+        redis_server.resume()
+    assert PendingTombstone.objects.filter(session_id=pair.session.pk).exists()
+    time.sleep(state.RETRY_AFTER)  # the failed connection's pause
+    with pytest.raises(AuthenticationFailed):
+        authenticate(pair.access)
+    # Whichever process drains next writes it (the stalled write may also
+    # have run when Redis resumed: Redis reads what was sent before the close).
+    assert current_state().drain()
+    assert not PendingTombstone.objects.exists()
+    rev = tracked_cache.make_key(state._rev_key(pair.session.pk))
+    assert redis_server.client().get(rev) == state.REVOKED
+
+
+def test_local_memory_is_bounded(
+    settings, tracked_cache, long_lease, make_user, authenticate
+):
+    """Local memory keeps at most CACHE_LOCAL_ENTRIES sessions, newest used."""
+    settings.TOKENS = {**settings.TOKENS, "CACHE_LOCAL_ENTRIES": 3}
+    pairs = [services.session_create(user=make_user()) for _ in range(5)]
+    for p in pairs:
+        authenticate(p.access)
+    assert list(current_state().local) == [str(p.session.pk) for p in pairs[2:]]

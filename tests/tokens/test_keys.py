@@ -92,8 +92,8 @@ def authorized(api_client, access: str) -> int:
 def test_tokens_carry_the_active_kid_and_hs256_by_default(user, login):
     """By default tokens are HS256 and name their key in the header."""
     pair = login(user)
-    for token in (pair["access"], pair["refresh"]):
-        assert header_of(token) == {"alg": "HS256", "typ": "JWT", "kid": "primary"}
+    for token, typ in ((pair["access"], "at+jwt"), (pair["refresh"], "refresh+jwt")):
+        assert header_of(token) == {"alg": "HS256", "typ": typ, "kid": "primary"}
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256", "EdDSA"])

@@ -44,3 +44,18 @@ def test_tokens_works_on_a_site_with_the_stock_user_model():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "stock site flow ok" in result.stdout
+
+
+def test_every_password_change_revokes_on_a_stock_site():
+    """The admin form, changepassword and set_password()+save() revoke; rehash not."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.stock_site.admin_settings"}
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.stock_site.password_flow"],
+        cwd=TOKENS_DIR.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "stock site password flow ok" in result.stdout

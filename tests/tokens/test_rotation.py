@@ -136,22 +136,39 @@ def test_an_access_token_is_not_a_refresh_token(user, login, refresh):
     assert refresh(pair["access"]).status_code == HTTPStatus.UNAUTHORIZED
 
 
+def verify_only_rsa_key(kid: str) -> dict[str, str]:
+    """A key ring entry with a public key only: it verifies but cannot sign."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = public.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {"kid": kid, "algorithm": "RS256", "public_key": pem.decode()}
+
+
 def test_a_crash_between_consuming_and_minting_leaves_the_chain_usable(
-    user, login, refresh, monkeypatch
+    user, login, refresh, settings
 ):
     """The consume and the successor are one transaction: a crash rolls both back."""
+    from rest_framework_simplejwt.exceptions import TokenBackendError
+
     from tokens import services
+    from tokens.tokens import RefreshToken
 
     pair = login(user)
-    real_pair = services._pair
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("process died while minting")
-
-    monkeypatch.setattr(services, "_pair", crash)
-    with pytest.raises(RuntimeError):
-        services.refresh_rotate(token=services.RefreshToken(pair["refresh"]))
-    monkeypatch.setattr(services, "_pair", real_pair)
+    working = settings.TOKENS
+    # The token still verifies with its own key, but the successor cannot be
+    # signed: the exchange fails after the consume, while minting.
+    settings.TOKENS = {
+        **working,
+        "SIGNING_KEYS": [*working["SIGNING_KEYS"], verify_only_rsa_key("cannot-sign")],
+        "ACTIVE_KID": "cannot-sign",
+    }
+    with pytest.raises(TokenBackendError, match="No signing key"):
+        services.refresh_rotate(token=RefreshToken(pair["refresh"]))
+    settings.TOKENS = working
     record = RefreshTokenRecord.objects.get()
     assert record.used_at is None and record.successor_jti is None
 

@@ -10,7 +10,6 @@ import time
 from datetime import timedelta
 from http import HTTPStatus
 
-import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
 from rest_framework.test import APIClient
 
@@ -30,20 +29,6 @@ class CountingHasher(MD5PasswordHasher):
     def encode(self, password, salt):
         type(self).calls += 1
         return super().encode(password, salt)
-
-
-@pytest.fixture
-def rates(settings):
-    """Set throttle rates for the test: ``rates(login_ip="3/min", ...)``."""
-
-    def set_rates(**scopes: str) -> None:
-        base = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**base, **scopes},
-        }
-
-    return set_rates
 
 
 def attempt(client, email: str, password: str = "wrong password", ip="10.0.0.1"):

@@ -288,3 +288,14 @@ def test_size_is_checked_before_anything_is_decoded():
     for token in ("{" * 9000, b64(b'{"alg": "HS256", "kid": "primary"}') + "." * 9000):
         with pytest.raises(TokenBackendError, match="too large"):
             backend.decode(token)
+
+
+def test_body_token_limit_follows_max_token_bytes(settings, api_client):
+    """A token in a request body is held to MAX_TOKEN_BYTES, not a fixed 8 KiB."""
+    settings.TOKENS = {**getattr(settings, "TOKENS", {}), "MAX_TOKEN_BYTES": 100}
+    response = api_client.post(VERIFY, {"token": "a" * 101}, format="json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "100 characters" in response.json()["token"][0]
+    settings.TOKENS = {**settings.TOKENS, "MAX_TOKEN_BYTES": 200}
+    response = api_client.post(VERIFY, {"token": "a" * 101}, format="json")
+    assert "token" not in response.json()

@@ -1,16 +1,21 @@
 """
 Print a new signing key for the key ring; never write it anywhere.
 
-The output is the ``SIGNING_KEYS`` entry as JSON (the value to add to the
-``JWT_KEYS`` environment variable, or to ``TOKENS["SIGNING_KEYS"]``) and the
-rotation steps. Store the key in the deployment's secret store, not in the
-repository.
+The output is the complete next key ring: every key of the current ring,
+unchanged, followed by the new one, as the JSON value of the ``JWT_KEYS``
+environment variable (or of ``TOKENS["SIGNING_KEYS"]``), with the rotation
+steps. Following them cannot drop the live key: the project's default ring
+comes from ``JWT_SIGNING_KEY`` while ``JWT_KEYS`` is unset, so a ``JWT_KEYS``
+holding only the new entry would end every session at once. ``--json`` prints
+the new entry alone, for scripts. Store the keys in the deployment's secret
+store, not in the repository.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import shlex
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,29 +93,41 @@ class Command(BaseCommand):
         kid = kid or default_kid()
         if any(entry.get("kid") == kid for entry in app_settings.SIGNING_KEYS):
             raise CommandError(f"kid {kid!r} is already in the key ring.")
-        entry = json.dumps(key_entry(algorithm, kid))
+        entry = key_entry(algorithm, kid)
         if options["json"]:
-            self.stdout.write(entry)
+            self.stdout.write(json.dumps(entry))
             return
-        self.stdout.write(self.instructions(kid, entry))
+        self.stdout.write(self.instructions(entry))
 
-    def instructions(self, kid: str, entry: str) -> str:
-        current = json.dumps([e.get("kid") for e in app_settings.SIGNING_KEYS])
+    def instructions(self, entry: dict[str, str]) -> str:
+        ring = [dict(current) for current in app_settings.SIGNING_KEYS]
+        active = app_settings.ACTIVE_KID or (ring[0].get("kid") if ring else None)
+        kid = entry["kid"]
+        next_ring = shlex.quote(json.dumps([*ring, entry]))
+        retired = shlex.quote(
+            json.dumps([*(e for e in ring if e.get("kid") != active), entry])
+        )
         return f"""\
-# New signing key {kid!r}. It is a secret: keep it in your secret store,
-# never in the repository. Current ring (kids only): {current}
+# New signing key {kid!r}. These lines hold secrets (the new key and the
+# current ones): keep them in your secret store, never in the repository.
 #
-# 1. Add it as verify-only: append this entry to the JWT_KEYS JSON list
-#    (or TOKENS["SIGNING_KEYS"]), keep JWT_ACTIVE_KID on the current key, and
-#    deploy everywhere. Tokens it signs will then verify in every process.
+# 1. Add it as verify-only. Set both variables below, exactly, everywhere, and
+#    deploy. JWT_KEYS is the whole ring: the current keys, unchanged, then the
+#    new one (it replaces JWT_SIGNING_KEY, which is ignored once JWT_KEYS is
+#    set). The active key stays {active!r}.
 #    (Public keys appear in /.well-known/jwks.json: if other services verify
-#    with it, wait its max-age, {JWKS_MAX_AGE} s, before step 2.)
-{entry}
+#    with them, wait its max-age, {JWKS_MAX_AGE} s, before step 2.)
+JWT_KEYS={next_ring}
+JWT_ACTIVE_KID={active}
 #
 # 2. Promote it: set JWT_ACTIVE_KID={kid} and deploy. New tokens carry
-#    kid={kid}; tokens signed by the old key still verify.
+#    kid={kid}; tokens signed by {active!r} still verify.
+JWT_ACTIVE_KID={kid}
 #
-# 3. Retire the old key after the refresh token lifetime
+# 3. Retire {active!r} once the refresh token lifetime
 #    ({app_settings.REFRESH_TOKEN_LIFETIME}) has passed since step 2:
-#    remove its entry and deploy.
+JWT_KEYS={retired}
+#
+# The new entry alone, for TOKENS["SIGNING_KEYS"] in a settings file:
+{json.dumps(entry)}
 """

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tokens', '0001_initial'),
+        ('tokens', '0003_pending_tombstone'),
     ]
 
     operations = [
