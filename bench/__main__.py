@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,9 @@ from bench.load import ROOT, Load, Server, http_status, run_wrk
 
 DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/revocable_jwt_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
-GROUPS = ("micro", "auth", "refresh", "login", "revoked", "flush", "memory")
+# Each group's results are saved as soon as it ends (BENCHMARKS.md included),
+# so a run cut short still reports what it measured.
+GROUPS = ("micro", "auth", "refresh", "flush", "memory", "login", "revoked")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -310,6 +313,7 @@ def memory_group(ctx: dict, args: argparse.Namespace) -> dict:
     warm = f"Bearer {fixtures.ours_pair(ctx['user']).access}"
     run_wrk(_auth(server, warm, args), args.warmup)
     rss = [{"sessions": 0, "rss_kib": vm_rss_kib(worker)}]
+    bound = local_cache_bound()
     runs = []
     step = -(-len(tokens) // MEMORY_STEPS)
     with tempfile.TemporaryDirectory() as tmp:
@@ -328,8 +332,9 @@ def memory_group(ctx: dict, args: argparse.Namespace) -> dict:
             seen = min(start + step, len(tokens))
             rss.append({"sessions": seen, "rss_kib": vm_rss_kib(worker)})
             log(f"  {seen} sessions seen: VmRSS {rss[-1]['rss_kib'] / 1024:.1f} MiB")
+            ctx["save"]("memory", {"rss": rss, "runs": runs, "bound": bound})
     fixtures.bulk_sessions_clear()
-    return {"rss": rss, "runs": runs, "bound": local_cache_bound()}
+    return {"rss": rss, "runs": runs, "bound": bound}
 
 
 def vm_rss_kib(pid: int) -> int:
@@ -404,20 +409,28 @@ def main(argv: list[str] | None = None) -> int:
     machine = report.machine_facts(args, fixtures.server_versions())
     servers = servers_for(args)
     results: dict = {}
+
+    def save(group: str, result: dict) -> None:
+        results[group] = result
+        if args.json:
+            dump = {"machine": machine, "results": results}
+            Path(args.json).write_text(json.dumps(dump))
+        report.write(results, machine, args)
+
+    ctx["save"] = save
+    # SIGTERM (a timeout) unwinds like Ctrl-C, so the servers are stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         for server in servers.values():
             server.start()
         ctx.update(servers)
         for group in args.groups:
             log(f"{group}:")
-            results[group] = GROUP_FUNCTIONS[group](ctx, args)
+            save(group, GROUP_FUNCTIONS[group](ctx, args))
+            log(f"  wrote {args.output} and {args.plot}")
     finally:
         for server in servers.values():
             server.stop()
-    if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine, "results": results}))
-    report.write(results, machine, args)
-    log(f"wrote {args.output} and {args.plot}")
     return 0
 
 
