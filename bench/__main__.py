@@ -24,7 +24,7 @@ DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/revocable_jwt_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 # Each group's results are saved as soon as it ends (BENCHMARKS.md included),
 # so a run cut short still reports what it measured.
-GROUPS = ("micro", "auth", "refresh", "flush", "memory", "login", "revoked")
+GROUPS = ("auth", "refresh", "flush", "memory", "micro", "login", "revoked")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
