@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,9 @@ from bench.load import ROOT, Load, Server, http_status, run_wrk
 
 DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/revocable_jwt_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
-GROUPS = ("micro", "auth", "refresh", "login", "revoked", "flush", "memory")
+# Each group's results are saved as soon as it ends (BENCHMARKS.md included),
+# so a run cut short still reports what it measured.
+GROUPS = ("auth", "refresh", "flush", "memory", "micro", "login", "revoked")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -204,6 +207,8 @@ def _chains(server: Server, path: str, tokens: list[str]) -> Load:
 def login_group(ctx: dict, args: argparse.Namespace) -> dict:
     """Sign-in with the password hashed by Argon2id (OWASP) or PBKDF2 (Django)."""
     connections = 2 * args.workers
+    # A PBKDF2 sign-in takes most of a second of CPU: a shorter run may see none.
+    args = argparse.Namespace(**{**vars(args), "duration": max(args.duration, 5)})
 
     def login(server: Server, email: str) -> Case:
         body = json.dumps({"email": email, "password": ctx["password"]})
@@ -263,7 +268,9 @@ def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
     log(f"  inserting {args.flush_rows} expired sessions")
     fixtures.bulk_sessions(user=user, count=args.flush_rows, expired=True)
     run_wrk(load, args.warmup)
-    idle = run_wrk(load, args.duration)
+    # Idle runs before and after the flush: the machine's load drifts over the
+    # minutes the flush takes, and the median of both sides follows it.
+    idle = [run_wrk(load, min(args.duration, 5)) for _ in range(IDLE_RUNS)]
     started = time.monotonic()
     flush = subprocess.Popen(
         [sys.executable, "manage.py", "flushexpiredtokens", *args.flush_args.split()],
@@ -272,13 +279,14 @@ def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
         stdout=subprocess.DEVNULL,
     )
     during = []
-    while flush.poll() is None and len(during) < 30:
+    while flush.poll() is None and len(during) < 60:
         during.append(run_wrk(load, min(args.duration, 5)))
     flush.wait()
     elapsed = time.monotonic() - started
+    idle += [run_wrk(load, min(args.duration, 5)) for _ in range(IDLE_RUNS)]
     fixtures.bulk_sessions_clear()
     return {
-        "idle": idle,
+        "idle_runs": idle,
         "during": during,
         "flush_seconds": elapsed,
         "returncode": flush.returncode,
@@ -288,6 +296,7 @@ def flush_group(ctx: dict, args: argparse.Namespace) -> dict:
 
 
 MEMORY_STEPS = 5
+IDLE_RUNS = 3
 
 
 def memory_group(ctx: dict, args: argparse.Namespace) -> dict:
@@ -304,6 +313,7 @@ def memory_group(ctx: dict, args: argparse.Namespace) -> dict:
     warm = f"Bearer {fixtures.ours_pair(ctx['user']).access}"
     run_wrk(_auth(server, warm, args), args.warmup)
     rss = [{"sessions": 0, "rss_kib": vm_rss_kib(worker)}]
+    bound = local_cache_bound()
     runs = []
     step = -(-len(tokens) // MEMORY_STEPS)
     with tempfile.TemporaryDirectory() as tmp:
@@ -322,8 +332,9 @@ def memory_group(ctx: dict, args: argparse.Namespace) -> dict:
             seen = min(start + step, len(tokens))
             rss.append({"sessions": seen, "rss_kib": vm_rss_kib(worker)})
             log(f"  {seen} sessions seen: VmRSS {rss[-1]['rss_kib'] / 1024:.1f} MiB")
+            ctx["save"]("memory", {"rss": rss, "runs": runs, "bound": bound})
     fixtures.bulk_sessions_clear()
-    return {"rss": rss, "runs": runs, "bound": local_cache_bound()}
+    return {"rss": rss, "runs": runs, "bound": bound}
 
 
 def vm_rss_kib(pid: int) -> int:
@@ -398,20 +409,28 @@ def main(argv: list[str] | None = None) -> int:
     machine = report.machine_facts(args, fixtures.server_versions())
     servers = servers_for(args)
     results: dict = {}
+
+    def save(group: str, result: dict) -> None:
+        results[group] = result
+        if args.json:
+            dump = {"machine": machine, "results": results}
+            Path(args.json).write_text(json.dumps(dump))
+        report.write(results, machine, args)
+
+    ctx["save"] = save
+    # SIGTERM (a timeout) unwinds like Ctrl-C, so the servers are stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         for server in servers.values():
             server.start()
         ctx.update(servers)
         for group in args.groups:
             log(f"{group}:")
-            results[group] = GROUP_FUNCTIONS[group](ctx, args)
+            save(group, GROUP_FUNCTIONS[group](ctx, args))
+            log(f"  wrote {args.output} and {args.plot}")
     finally:
         for server in servers.values():
             server.stop()
-    if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine, "results": results}))
-    report.write(results, machine, args)
-    log(f"wrote {args.output} and {args.plot}")
     return 0
 
 

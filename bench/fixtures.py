@@ -18,9 +18,12 @@ BULK_MARK = "bench-bulk"
 def user_get_or_create(email: str, hasher: str = "argon2"):
     """Return the bench user *email*, its password hashed with *hasher*."""
     chosen = PBKDF2PasswordHasher() if hasher == "pbkdf2" else Argon2idOWASPHasher()
-    user, _ = get_user_model().objects.update_or_create(
-        email=email, defaults={"password": make_password(PASSWORD, hasher=chosen)}
-    )
+    user, _ = get_user_model().objects.get_or_create(email=email)
+    # A new password hash is a password change, which revokes the user's
+    # sessions: set it only when it is not already the bench's, with its hasher.
+    if not user.password.startswith(f"{chosen.algorithm}$"):
+        user.password = make_password(PASSWORD, hasher=chosen)
+        user.save(update_fields=["password"])
     return user
 
 

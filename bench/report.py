@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import shlex
@@ -92,12 +93,16 @@ def summary(runs: list[dict]) -> dict:
 def ratio(rounds: dict[str, list], case: str, base: str) -> float:
     """Return the median over rounds of case/base req/s, each pair from one round."""
     pairs = zip(rounds[case], rounds[base], strict=False)
-    return median(a["rps"] / b["rps"] for a, b in pairs)
+    # A round in which the base answered nothing (a slow case, a short run)
+    # has no ratio; with none left the ratio is not measured (nan).
+    values = [a["rps"] / b["rps"] for a, b in pairs if b["rps"] > 0]
+    return median(values) if values else math.nan
 
 
 def cpu_ratio(rounds: dict[str, list], case: str, base: str) -> float:
     """Return base/case worker CPU per request: the throughput ratio if CPU-bound."""
-    return summary(rounds[base])["cpu"] / summary(rounds[case])["cpu"]
+    case_cpu = summary(rounds[case])["cpu"]
+    return summary(rounds[base])["cpu"] / case_cpu if case_cpu > 0 else math.nan
 
 
 # Markdown ----------------------------------------------------------------------
@@ -260,13 +265,17 @@ def _flush(result: dict) -> list[str]:
     lines = ["## flushexpiredtokens under traffic", ""]
     if "skipped" in result:
         return [*lines, f"Skipped: {result['skipped']}.", ""]
-    idle = summary([result["idle"]])
+    idle_runs = result.get("idle_runs") or [result["idle"]]
+    idle = summary(idle_runs)
     during = summary(result["during"]) if result["during"] else None
     worst = max((r["max_us"] for r in result["during"]), default=0) / 1000
     lines += [
         f"{result['rows']:,} expired sessions; "
         f"`{result.get('command', 'manage.py flushexpiredtokens')}` took "
         f"{result['flush_seconds']:.1f} s (exit {result['returncode']}).",
+        "",
+        f"Idle: {len(idle_runs)} runs, half before the flush and half after it; "
+        f"during: {len(result['during'])} runs; medians.",
         "",
         "| phase | req/s | p95 ms | p99 ms |",
         "|---|---:|---:|---:|",
@@ -339,6 +348,8 @@ def _targets(results: dict) -> list[str]:
         "|---|---:|---:|---|",
     ]
     for text, value, cpu, goal in _target_values(results):
+        if value is not None and math.isnan(value):
+            value = None
         met = "n/a" if value is None else ("yes" if value >= goal else "**no**")
         shown = "not measured" if value is None else f"{value:.2f}×"
         cpu_shown = "" if cpu is None else f"{cpu:.2f}×"
@@ -401,7 +412,7 @@ def _target_values(results: dict) -> list[Target]:
             values.append((text, 1.2 * value, 1.2 * cpu, 1.0))
     flush = results.get("flush", {})
     if flush.get("during"):
-        idle = flush["idle"]["p95_us"]
+        idle = median(r["p95_us"] for r in flush.get("idle_runs") or [flush["idle"]])
         during = median(r["p95_us"] for r in flush["during"])
         text = "flush: p95 during ≤ 1.5× idle (shown: 1.5 × idle / during)"
         values.append((text, 1.5 * idle / during, None, 1.0))

@@ -55,3 +55,6 @@ SIMPLE_JWT = {
 
 # A log line per sign-in would be part of what is measured.
 LOGGING = {**LOGGING, "loggers": {"tokens.security": {"level": "WARNING"}}}
+
+# The peers' views are mounted on purpose (tokens.W050 warns a site that does).
+SILENCED_SYSTEM_CHECKS = ["tokens.W050"]
