@@ -13,7 +13,7 @@ does not set a key, its ``SIMPLE_JWT`` counterpart is used (see
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 
@@ -53,15 +53,19 @@ CHOICES: dict[str, tuple[Any, ...]] = {
 }
 
 
+# A setting is typed as its default: the system checks validate the values.
+_T = TypeVar("_T")
+
+
 class AppSettings:
-    def _setting(self, name: str, default: Any) -> Any:
+    def _setting(self, name: str, default: _T) -> _T:
         tokens = getattr(settings, "TOKENS", {})
         if name in tokens:
-            return tokens[name]
+            return cast(_T, tokens[name])
         fallback = SIMPLE_JWT_FALLBACKS.get(name)
         simple_jwt = getattr(settings, "SIMPLE_JWT", {})
         if fallback is not None and simple_jwt.get(fallback) is not None:
-            return simple_jwt[fallback]
+            return cast(_T, simple_jwt[fallback])
         return default
 
     @classmethod
@@ -99,7 +103,7 @@ class AppSettings:
         """
         tokens = getattr(settings, "TOKENS", {})
         if "SIGNING_KEYS" in tokens:
-            return tokens["SIGNING_KEYS"]
+            return cast(list[dict[str, Any]], tokens["SIGNING_KEYS"])
         return simple_jwt_key_ring()
 
     @property
@@ -120,11 +124,11 @@ class AppSettings:
     @property
     def LEEWAY(self) -> timedelta:
         """Clock skew tolerated on ``exp``/``nbf``/``iat``. Default: 10 s (max 30 s)."""
-        value = self._setting("LEEWAY", timedelta(seconds=10))
+        value: timedelta | float = self._setting("LEEWAY", timedelta(seconds=10))
         # SimpleJWT also accepts a number of seconds.
         if isinstance(value, int | float) and not isinstance(value, bool):
             return timedelta(seconds=value)
-        return value
+        return cast(timedelta, value)
 
     @property
     def USER_ID_CLAIM(self) -> str:
