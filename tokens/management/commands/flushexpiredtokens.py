@@ -41,7 +41,7 @@ class Target:
     """What to delete: a queryset and the indexed column its batches walk."""
 
     label: str
-    queryset: QuerySet
+    queryset: QuerySet[Any]
     order_field: str
 
 
@@ -73,7 +73,7 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, batch_size: int, pause: float, dry_run: bool, **options
+        self, *args: Any, batch_size: int, pause: float, dry_run: bool, **options: Any
     ) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
@@ -121,8 +121,8 @@ class Command(BaseCommand):
 
 
 def keyset_batches(
-    queryset: QuerySet, order_field: str, size: int
-) -> Iterator[QuerySet]:
+    queryset: QuerySet[Any], order_field: str, size: int
+) -> Iterator[QuerySet[Any]]:
     """
     Yield *queryset* cut into consecutive ranges of (order_field, pk) of at most
     *size* rows each, as querysets bounded by their first and last key.
@@ -162,7 +162,7 @@ def relax_durability(using: str) -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def delete_batch(batch: QuerySet) -> int:
+def delete_batch(batch: QuerySet[Any]) -> int:
     """Delete the rows of *batch* (a session's records first); return how many."""
     # QuerySet.delete() would read every id back and delete the sessions 100 at
     # a time by id lists (a dozen statements a batch, five times the database
