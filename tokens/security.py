@@ -110,13 +110,14 @@ class ConsoleFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        if getattr(record, "event", None) is None:
+        event = getattr(record, "event", None)
+        if event is None:
             return line
         extra = set(vars(record)) - _STANDARD_ATTRIBUTES - set(FIELDS)
         names = [*FIELDS, *sorted(extra)]
         pairs = (f"{n}={getattr(record, n, None)}" for n in names if n != "event")
         shown = " ".join(p for p in pairs if not p.endswith("=None"))
-        return f"{line} [{record.event}] {shown}".rstrip()
+        return f"{line} [{event}] {shown}".rstrip()
 
 
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

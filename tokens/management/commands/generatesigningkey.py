@@ -19,7 +19,7 @@ import shlex
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tokens.app_settings import app_settings
 from tokens.jwks import JWKS_MAX_AGE
@@ -83,7 +83,7 @@ class Command(BaseCommand):
         "zero-downtime rotation steps. Nothing is written to disk."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--algorithm", choices=ALGORITHMS, default="HS256")
         parser.add_argument("--kid", help="Key id (default: date and random suffix).")
         parser.add_argument(
@@ -92,7 +92,9 @@ class Command(BaseCommand):
             help="Print only the key entry as one line of JSON (for scripts).",
         )
 
-    def handle(self, *args: Any, algorithm: str, kid: str | None, **options: Any):
+    def handle(
+        self, *args: Any, algorithm: str, kid: str | None, **options: Any
+    ) -> None:
         kid = kid or default_kid()
         if any(entry.get("kid") == kid for entry in app_settings.SIGNING_KEYS):
             raise CommandError(f"kid {kid!r} is already in the key ring.")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tokens.models import NOTE_MAX_LENGTH, RevocationReason
 from tokens.services import user_sessions_revoke
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class Command(BaseCommand):
@@ -29,7 +34,9 @@ class Command(BaseCommand):
             f"ticket number (at most {NOTE_MAX_LENGTH} characters).",
         )
 
-    def handle(self, *args, user: str, reason: str, note: str, **options) -> None:
+    def handle(
+        self, *args: Any, user: str, reason: str, note: str, **options: Any
+    ) -> None:
         note = note.strip()
         if len(note) > NOTE_MAX_LENGTH:
             raise CommandError(f"--note is longer than {NOTE_MAX_LENGTH} characters.")
@@ -40,14 +47,16 @@ class Command(BaseCommand):
             message = f"Revoked {count} {sessions} of {target}."
             self.stdout.write(self.style.SUCCESS(message))
 
-    def find_user(self, ident: str):
+    def find_user(self, ident: str) -> AbstractBaseUser:
         model = get_user_model()
         try:
             return model._default_manager.get_by_natural_key(ident)
         except model.DoesNotExist:
             pass
         if ident.isdigit() and len(ident) <= 18:
-            user = model._default_manager.filter(pk=int(ident)).first()
+            user: AbstractBaseUser | None = model._default_manager.filter(
+                pk=int(ident)
+            ).first()
             if user is not None:
                 return user
         raise CommandError(f"No user matches {ident!r}.")
