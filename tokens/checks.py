@@ -25,7 +25,7 @@ MAX_LEEWAY = timedelta(seconds=30)
 
 
 @register(Tags.security)
-def check_signing_keys(app_configs: Any = None, **kwargs: Any) -> list:
+def check_signing_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     ring = app_settings.SIGNING_KEYS
     if not ring:
         return [
@@ -35,7 +35,8 @@ def check_signing_keys(app_configs: Any = None, **kwargs: Any) -> list:
                 id="tokens.E001",
             )
         ]
-    errors, kids = [], set()
+    errors: list[CheckMessage] = []
+    kids: set[str] = set()
     for entry in ring:
         errors += _check_key(entry, kids)
     active = app_settings.ACTIVE_KID
@@ -49,12 +50,12 @@ def check_signing_keys(app_configs: Any = None, **kwargs: Any) -> list:
     return errors
 
 
-def _check_key(entry: dict[str, Any], kids: set[str]) -> list:
+def _check_key(entry: dict[str, Any], kids: set[str]) -> list[CheckMessage]:
     try:
         key = build_key(entry)
     except (ValueError, TypeError) as exc:
         return [Error(f"Invalid signing key: {exc}", id="tokens.E002")]
-    errors = []
+    errors: list[CheckMessage] = []
     if key.kid in kids:
         errors.append(Error(f"Duplicate kid {key.kid!r}.", id="tokens.E003"))
     kids.add(key.kid)
@@ -80,7 +81,9 @@ def _check_key(entry: dict[str, Any], kids: set[str]) -> list:
 
 
 @register(Tags.security, Tags.caches)
-def check_revocation_cache(app_configs: Any = None, **kwargs: Any) -> list:
+def check_revocation_cache(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
     alias = app_settings.CACHE_ALIAS
     if alias is None:
         return []

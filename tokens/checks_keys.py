@@ -25,7 +25,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
 from tokens.app_settings import app_settings
 from tokens.backends import HMAC_ALGORITHMS, build_key
@@ -52,7 +52,7 @@ def _zxcvbn_bits(secret: str) -> float | None:
         from zxcvbn import zxcvbn
     except ImportError:
         return None
-    guesses_log10 = zxcvbn(secret[:ZXCVBN_MAX_LENGTH])["guesses_log10"]
+    guesses_log10: float = zxcvbn(secret[:ZXCVBN_MAX_LENGTH])["guesses_log10"]
     return guesses_log10 * math.log2(10)
 
 
@@ -68,8 +68,8 @@ def key_strength_bits(secret: str) -> float:
 
 
 @register(Tags.security, deploy=True)
-def check_key_strength(app_configs: Any = None, **kwargs: Any) -> list:
-    errors = []
+def check_key_strength(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     for entry in app_settings.SIGNING_KEYS:
         try:
             key = build_key(entry)
@@ -82,7 +82,7 @@ def check_key_strength(app_configs: Any = None, **kwargs: Any) -> list:
     return errors
 
 
-def _check_secret(kid: str, secret: str) -> list:
+def _check_secret(kid: str, secret: str) -> list[CheckMessage]:
     bits = key_strength_bits(secret)
     if bits >= MIN_KEY_BITS:
         return []
@@ -96,7 +96,7 @@ def _check_secret(kid: str, secret: str) -> list:
     ]
 
 
-def _check_asymmetric(key: Any) -> list:
+def _check_asymmetric(key: Any) -> list[CheckMessage]:
     size = getattr(key.verifying_key, "key_size", None)
     if key.algorithm.startswith("RS") and size is not None and size < MIN_RSA_BITS:
         return [
