@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import jwt
 from django.core.signals import setting_changed
@@ -107,7 +107,8 @@ def _prepare_key(kid: str, algorithm: str, entry: dict[str, Any]) -> SigningKey:
     if not private and not public:
         raise ValueError(f"key {kid!r}: needs 'private_key' and/or 'public_key'")
     signing = alg.prepare_key(private) if private else None
-    verifying = alg.prepare_key(public) if public else signing.public_key()
+    # Without a public key there is a private one, so signing is set.
+    verifying = alg.prepare_key(public) if public else signing.public_key()  # type: ignore[union-attr]
     if hasattr(verifying, "private_bytes"):
         # A private key given as 'public_key' must never reach the JWKS.
         verifying = verifying.public_key()
@@ -287,15 +288,14 @@ def jws_verify(token: str | bytes, key: SigningKey) -> bytes:
         )
     except (jwt.InvalidTokenError, TypeError, ValueError) as exc:
         raise TokenBackendError("Token is invalid") from exc
-    return decoded["payload"]
+    return cast(bytes, decoded["payload"])
 
 
 def _media_type(value: Any) -> str | None:
     # RFC 7515 §4.1.9: compared case-insensitively, "application/" may be left out.
     if not isinstance(value, str):
         return None
-    value = value.lower()
-    return value.removeprefix("application/")
+    return value.lower().removeprefix("application/")
 
 
 def check_token_type(header: dict[str, Any], payload: dict[str, Any]) -> None:
@@ -461,7 +461,7 @@ def _claims_plainly_valid(claims: dict[str, Any]) -> bool:
     ):
         return False
     now, leeway = time.time(), app_settings.LEEWAY.total_seconds()
-    return (
+    return bool(
         claims["iss"] == app_settings.ISSUER
         and claims["aud"] == app_settings.AUDIENCE
         and claims["exp"] > now - leeway
