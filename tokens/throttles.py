@@ -140,6 +140,9 @@ class ScopedThrottle(SimpleRateThrottle):
     """A SimpleRateThrottle whose rate is looked up at request time."""
 
     scope: str
+    # Set from the rate by SimpleRateThrottle.__init__ (its stub leaves it out);
+    # read only while a rate is set.
+    duration: int
 
     def get_rate(self) -> str | None:
         return app_settings.throttle_rate(self.scope)
@@ -158,7 +161,8 @@ class ScopedThrottle(SimpleRateThrottle):
         return default_cache
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        self.cache = FailoverCache(self.get_shared_cache(), scope=self.scope)
+        # FailoverCache is no BaseCache: it has the get/set SimpleRateThrottle uses.
+        self.cache = FailoverCache(self.get_shared_cache(), scope=self.scope)  # type: ignore[assignment]
         allowed = super().allow_request(request, view)
         if not allowed:
             self.throttled(request)
@@ -233,7 +237,15 @@ class AccountClientScopedThrottle(ScopedThrottle):
 # Counting failures only ---------------------------------------------------------
 
 
-class FailureCountingMixin:
+# The mixin is typed as the throttle it is mixed into; at run time its base is
+# object, so the throttle's own class keeps the MRO it has.
+if TYPE_CHECKING:
+    _FailureCountingBase = ScopedThrottle
+else:
+    _FailureCountingBase = object
+
+
+class FailureCountingMixin(_FailureCountingBase):
     """
     Refuse once the window holds the rate's number of *failures*; count nothing
     on the way in. ``failed_login_record`` counts a failure afterwards.
