@@ -138,7 +138,8 @@ class SessionToken(SimpleJWTToken):
         verify_exp: bool = True,
         payload: dict[str, Any] | None = None,
     ) -> None:
-        self.token = token
+        # SimpleJWT's stub types this as a Token; it holds the encoded token.
+        self.token = token  # type: ignore[assignment]
         self.current_time = timezone.now()
         if token is None:
             if payload is None:
@@ -158,7 +159,9 @@ class SessionToken(SimpleJWTToken):
         if verify:
             self.verify()
 
-    def get_token_backend(self) -> KeyRingBackend:
+    # The key ring backend stands in for SimpleJWT's TokenBackend (same
+    # encode/decode) without subclassing it.
+    def get_token_backend(self) -> KeyRingBackend:  # type: ignore[override]
         return token_backend
 
     # SimpleJWT's mapping interface, with the claims this app owns protected and
@@ -249,7 +252,7 @@ class SessionToken(SimpleJWTToken):
         jti: uuid.UUID,
         issued_at: datetime,
         expires_at: datetime,
-    ) -> SessionToken:
+    ) -> Self:
         """Return a new token with exactly these claims (no randomness added)."""
         iat = _epoch(issued_at)
         custom = session.claims
