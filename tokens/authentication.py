@@ -37,15 +37,19 @@ class SessionJWTAuthentication(JWTAuthentication):
         try:
             return AccessToken(raw_token)
         except TokenError as exc:
-            raise InvalidToken(_("Given token not valid for any token type")) from exc
+            # SimpleJWT's stub refuses lazy strings; DRF renders them per request.
+            raise InvalidToken(_("Given token not valid for any token type")) from exc  # type: ignore[arg-type]
 
-    def get_user(self, validated_token: AccessToken) -> Any:
+    # Fed only by get_validated_token above, which returns an AccessToken.
+    def get_user(self, validated_token: AccessToken) -> Any:  # type: ignore[override]
         user = session_user_get(
             session_id=str(validated_token.session_id),
             user_id=validated_token["sub"],
         )
         if user is None:
             raise AuthenticationFailed(
-                _("Session has been revoked or has expired."), code="session_revoked"
+                # SimpleJWT's stub refuses lazy strings, as above.
+                _("Session has been revoked or has expired."),  # type: ignore[arg-type]
+                code="session_revoked",
             )
         return user
