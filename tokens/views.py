@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import RequestDataTooBig
@@ -55,7 +55,7 @@ from tokens.throttles import (
     RefreshIPThrottle,
     failed_login_record,
 )
-from tokens.tokens import RefreshToken, UntypedToken
+from tokens.tokens import AccessToken, RefreshToken, SessionToken, UntypedToken
 
 ERRORS = {
     400: OpenApiResponse(description="Malformed request."),
@@ -66,27 +66,31 @@ ERRORS = {
 
 WRONG_TYPE = _("Token has wrong type")
 
+# SimpleJWT's exception stubs refuse lazy strings, which its exceptions force
+# when built as DRF's do: the `type: ignore[arg-type]`s on them below.
+
 
 def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
     """Translate a domain error from the token layer into a 401."""
     if isinstance(exc, RefreshTokenReused):
         return AuthenticationFailed(
-            _("Refresh token was already used; the session has been revoked."),
+            _("Refresh token was already used; the session has been revoked."),  # type: ignore[arg-type]
             code="token_reused",
         )
     if isinstance(exc, TokenAlreadyRotated):
         return AuthenticationFailed(
-            _("Refresh token was already rotated by a concurrent request."),
+            _("Refresh token was already rotated by a concurrent request."),  # type: ignore[arg-type]
             code="token_already_rotated",
         )
     if isinstance(exc, SessionInvalid):
         return AuthenticationFailed(
-            _("Session has been revoked or has expired."), code="session_revoked"
+            _("Session has been revoked or has expired."),  # type: ignore[arg-type]
+            code="session_revoked",
         )
     if exc.args and str(exc.args[0]) == str(WRONG_TYPE):
         # SimpleJWT's answer to an access token sent where a refresh one goes.
-        return InvalidToken(WRONG_TYPE)
-    return InvalidToken(_("Token is invalid or expired"))
+        return InvalidToken(WRONG_TYPE)  # type: ignore[arg-type]
+    return InvalidToken(_("Token is invalid or expired"))  # type: ignore[arg-type]
 
 
 class HardenedAPIView(APIView):
@@ -116,7 +120,7 @@ class TokenAPIView(HardenedAPIView):
     def get_validated_data(self, serializer_class: type) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return cast(dict[str, Any], serializer.validated_data)
 
     def pair_response(self, pair: services.TokenPair, code: int) -> Response:
         body = {"access": pair.access, "refresh": pair.refresh}
@@ -154,7 +158,7 @@ class TokenObtainView(TokenAPIView):
             services.login_failed(request=request)
             failed_login_record(request=request)
             raise AuthenticationFailed(
-                _("No active account found with the given credentials"),
+                _("No active account found with the given credentials"),  # type: ignore[arg-type]
                 code="no_active_account",
             )
         return self.pair_response(
@@ -173,7 +177,8 @@ class TokenObtainView(TokenAPIView):
         return services.TokenPair(
             access=str(refresh.access_token),
             refresh=str(refresh),
-            session=refresh.session,
+            # get_token mints through for_user, which binds the session.
+            session=cast(Session, refresh.session),
         )
 
 
@@ -191,7 +196,7 @@ class TokenRefreshView(TokenAPIView):
         data = self.get_validated_data(TokenRefreshSerializer)
         raw_token = self.get_refresh_token(data.get("refresh"))
         if not raw_token:
-            raise InvalidToken(_("No refresh token was provided"))
+            raise InvalidToken(_("No refresh token was provided"))  # type: ignore[arg-type]
         try:
             token = RefreshToken(raw_token)
             pair = services.refresh_rotate(token=token, arrived_at=arrived_at)
@@ -228,6 +233,7 @@ class LogoutView(TokenAPIView):
 
     def get_session(self, body_token: str | None) -> Session:
         raw_token = self.get_refresh_token(body_token)
+        token: SessionToken
         try:
             if raw_token:
                 # An expired refresh token still names the session to end.
@@ -236,15 +242,16 @@ class LogoutView(TokenAPIView):
                 token = self.get_access_token()
             return Session.objects.get(pk=token.session_id, user_id=token["sub"])
         except (TokenError, Session.DoesNotExist) as exc:
-            raise InvalidToken(_("Token is invalid or expired")) from exc
+            raise InvalidToken(_("Token is invalid or expired")) from exc  # type: ignore[arg-type]
 
-    def get_access_token(self):
+    def get_access_token(self) -> AccessToken:
         from tokens.authentication import SessionJWTAuthentication
 
         result = SessionJWTAuthentication().authenticate(self.request)
         if result is None:
-            raise InvalidToken(_("No token was provided"))
-        return result[1]
+            raise InvalidToken(_("No token was provided"))  # type: ignore[arg-type]
+        # SessionJWTAuthentication validates only access tokens.
+        return cast(AccessToken, result[1])
 
 
 class LogoutAllView(HardenedAPIView):
@@ -271,7 +278,8 @@ class SessionListView(HardenedAPIView):
     @extend_schema(responses={200: SessionSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         sessions = services.user_active_sessions(user=request.user)
-        context = {"current_session_id": request.auth.session_id}
+        # request.auth is the AccessToken SessionJWTAuthentication validated.
+        context = {"current_session_id": cast(AccessToken, request.auth).session_id}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 
 
@@ -284,7 +292,8 @@ class SessionDetailView(HardenedAPIView):
         responses={204: None, 404: OpenApiResponse(description="Not yours."), **ERRORS}
     )
     def delete(self, request: Request, session_id: str) -> Response:
-        session = Session.objects.filter(pk=session_id, user_id=request.user.pk).first()
+        # IsAuthenticated: the user is a saved one, its pk is set.
+        session = Session.objects.filter(pk=session_id, user_id=request.user.pk).first()  # type: ignore[misc]
         if session is None:
             raise SessionNotFound()
         services.session_revoke(
@@ -304,7 +313,7 @@ class SessionRevokeOthersView(HardenedAPIView):
             user=request.user,
             reason=RevocationReason.REVOKED_BY_USER,
             by=request.user,
-            keep=request.auth.session_id,
+            keep=cast(AccessToken, request.auth).session_id,
         )
         return Response({"revoked": count})
 
