@@ -180,7 +180,8 @@ def _rotate_uncontended(token: RefreshToken) -> TokenPair | None:
             jti=successor_jti,
             session=session,
             issued_at=now,
-            expires_at=session.successor_expires_at,
+            # A column of the raw query, not of the model.
+            expires_at=session.successor_expires_at,  # type: ignore[attr-defined]
         )
         _announce_rotated(session, token.jti, successor_jti)
         return _pair(session, successor, now)
@@ -232,7 +233,8 @@ def _rotation_sql(qn: Callable[[str], str]) -> str:
     record, without ever waiting here; a held session row means a concurrent
     rotation or revocation, which the locked path waits for.
     """
-    user = Session._meta.get_field("user").related_model._meta
+    # A ForeignKey to the user model: a model class once the apps are loaded.
+    user = Session._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
     active = next((f for f in user.concrete_fields if f.name == "is_active"), None)
     user_join = user_active = ""
     if active is not None:
@@ -265,7 +267,7 @@ def _rotate_locked(token: RefreshToken, arrived_at: datetime) -> TokenPair | Ses
     if record is None:
         raise SessionInvalid("Refresh token is unknown")
     now = timezone.now()
-    _session_check(session, token["sub"], now)
+    session = _session_check(session, token["sub"], now)
     if record.used_at is None:
         return _consume(session, record, now)
     if arrived_at < record.used_at:
@@ -300,9 +302,10 @@ def _announce_rotated(session: Session, old_jti: uuid.UUID, new_jti: uuid.UUID) 
 def _successor_in_grace(
     record: RefreshTokenRecord, now: datetime
 ) -> RefreshTokenRecord | None:
-    if now - record.used_at > app_settings.ROTATION_GRACE_PERIOD:
+    # Called on a used record only: used_at and successor_jti are set.
+    if now - record.used_at > app_settings.ROTATION_GRACE_PERIOD:  # type: ignore[operator]
         return None
-    successor = RefreshTokenRecord.objects.filter(jti=record.successor_jti).first()
+    successor = RefreshTokenRecord.objects.filter(jti=record.successor_jti).first()  # type: ignore[misc]
     if successor is None or successor.used_at is not None:
         return None
     return successor
@@ -391,7 +394,8 @@ def user_sessions_revoke(
         sessions = list(
             Session.objects.select_for_update()
             .filter(user=user, revoked_at__isnull=True)
-            .exclude(pk=keep_id)
+            # No keep: pk=None is an isnull lookup, which excludes nothing.
+            .exclude(pk=keep_id)  # type: ignore[misc]
         )
         now = timezone.now()
         Session.objects.filter(pk__in=[s.pk for s in sessions]).update(
@@ -447,18 +451,22 @@ def token_session_check(*, token: Any) -> Session:
     """
     now = timezone.now()
     session = Session.objects.select_related("user").filter(pk=token.session_id).first()
-    _session_check(session, token["sub"], now)
+    session = _session_check(session, token["sub"], now)
     if token.token_type == "refresh":
         _refresh_record_check(session, token.jti, now)
     return session
 
 
-def _session_check(session: Session | None, user_id: str, now: datetime) -> None:
-    """Raise SessionInvalid unless *session* is usable by the user a token names."""
+def _session_check(session: Session | None, user_id: str, now: datetime) -> Session:
+    """
+    Return *session* if it is usable by the user a token names, else raise
+    SessionInvalid.
+    """
     if session is None or not session.is_active(now) or not session.user.is_active:
         raise SessionInvalid("Session is not active")
     if str(session.user_id) != user_id:
         raise SessionInvalid("Token does not match its session")
+    return session
 
 
 def _refresh_record_check(session: Session, jti: uuid.UUID, now: datetime) -> None:
