@@ -123,7 +123,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -144,10 +144,13 @@ try:
 
     REDIS_ERRORS: tuple[type[Exception], ...] = (redis.RedisError, OSError)
 except ImportError:  # redis-py is needed only when Redis is the cache
-    redis = None
+    redis = None  # type: ignore[assignment]
     REDIS_ERRORS = (OSError,)
 
 from tokens.app_settings import app_settings
+
+if TYPE_CHECKING:
+    from tokens.models import Session
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +258,9 @@ class SessionState:
             return Lookup(VALID, user_pk=str(entry[1]))
         return Lookup(MISS, epoch=epoch)
 
-    def fill(self, session_id: str, user_pk: Any, ttl: int, seen: Lookup, **_: Any):
+    def fill(
+        self, session_id: str, user_pk: Any, ttl: int, seen: Lookup, **_: Any
+    ) -> None:
         if seen.epoch is None:
             return
         try:
@@ -290,8 +295,8 @@ class SessionState:
 
 def _redis_url(location: Any) -> str:
     if isinstance(location, list | tuple):
-        return location[0]
-    return location.split(",")[0]
+        return cast(str, location[0])
+    return cast(str, location.split(",")[0])
 
 
 def _info_field(raw: Any, name: bytes) -> bytes:
@@ -328,7 +333,7 @@ class RedisSessionState:
             ("local", "remote", "drains", "reconnects", "waits"), 0
         )
 
-    def _connection(self, conf: dict) -> Any:
+    def _connection(self, conf: dict[str, Any]) -> Any:
         # The cache's own options, as Django's RedisCache reads them: a
         # ``pool_class`` such as redis-py's SentinelConnectionPool (with its
         # ``service_name`` and ``sentinel_manager``) makes this connection ask
@@ -373,7 +378,7 @@ class RedisSessionState:
         )
         self.stats["reconnects"] += 1
 
-    def _on_invalidate(self, message: list) -> None:
+    def _on_invalidate(self, message: list[Any]) -> None:
         keys = message[1]
         if keys is None:  # FLUSHALL / FLUSHDB
             self._drop_local()
@@ -424,7 +429,7 @@ class RedisSessionState:
                 # Part of a push is in: the rest is on its way, wait for it.
                 conn.read_response(push_request=True)
 
-    def _call(self, *commands: tuple) -> list:
+    def _call(self, *commands: tuple[Any, ...]) -> list[Any]:
         conn = self.conn
         conn.send_packed_command(conn.pack_commands(commands))
         return [conn.read_response() for _ in commands]
@@ -493,7 +498,7 @@ class RedisSessionState:
             ("SET", self.epoch_key, secrets.token_hex(8), "NX"),
             ("GET", self.epoch_key),
         )
-        return epoch
+        return cast(bytes, epoch)
 
     def _decide(self, entry: tuple[bool, bytes | None], lease: bool) -> Lookup:
         revoked, ok = entry
@@ -524,10 +529,11 @@ class RedisSessionState:
             self.make_key(_rev_key(session_id)),
             self.make_key(_ok_key(session_id)),
         )
-        commands = [("SET", ok, value, "EX", ttl)]
+        commands: list[tuple[Any, ...]] = [("SET", ok, value, "EX", ttl)]
         renew = outbox_empty and not seen.lease and seen.t0_ms is not None
         if renew:
-            commands.append(self._lease_command(seen.t0_ms))
+            # renew implies a t0_ms.
+            commands.append(self._lease_command(seen.t0_ms))  # type: ignore[arg-type]
         # A key we write is no longer tracked for us (Redis forgets who read
         # a key when it changes): read both again, last, to be told of what
         # follows; pushes read before its reply are older than its values.
@@ -546,7 +552,7 @@ class RedisSessionState:
     def _lease_seconds(self) -> float:
         return app_settings.CACHE_LEASE.total_seconds()
 
-    def _lease_command(self, t0_ms: int) -> tuple:
+    def _lease_command(self, t0_ms: int) -> tuple[Any, ...]:
         until = t0_ms + int(self._lease_seconds() * 1000)
         return ("SET", self.lease_key, b"1", "PXAT", until)
 
@@ -641,7 +647,8 @@ def get_state() -> SessionState | RedisSessionState:
     one per process (a forked child makes its own: the parent's connection
     and local memory are not its own).
     """
-    alias = app_settings.CACHE_ALIAS
+    # Called only when CACHE_ALIAS names a cache.
+    alias = cast(str, app_settings.CACHE_ALIAS)
     state = _states.get(alias)
     if state is None:
         with _states_lock:
@@ -669,7 +676,9 @@ os.register_at_fork(after_in_child=_reset_states)
 # The hot path ---------------------------------------------------------------
 
 
-def session_user_get(*, session_id: str, user_id: str, now: datetime | None = None):
+def session_user_get(
+    *, session_id: str, user_id: str, now: datetime | None = None
+) -> Any:
     """
     Return the user of an access token's session, or None if the session is not
     valid (revoked, expired, unknown, or its user inactive or gone).
@@ -688,7 +697,13 @@ def session_user_get(*, session_id: str, user_id: str, now: datetime | None = No
     return _session_user_from_db(state, seen, session_id, user_id, now)
 
 
-def _session_user_from_db(state, seen: Lookup, session_id, user_id, now):
+def _session_user_from_db(
+    state: SessionState | RedisSessionState,
+    seen: Lookup,
+    session_id: str,
+    user_id: str,
+    now: datetime | None,
+) -> Any:
     session = _valid_session(session_id, user_id, now)
     if session is None:
         return None
@@ -697,12 +712,15 @@ def _session_user_from_db(state, seen: Lookup, session_id, user_id, now):
         session.user_id,
         _ttl(session, now),
         seen,
-        outbox_empty=not session.outbox_pending,
+        # Annotated by _valid_session's query.
+        outbox_empty=not session.outbox_pending,  # type: ignore[attr-defined]
     )
     return session.user
 
 
-def _valid_session(session_id: str, user_id: str, now: datetime | None):
+def _valid_session(
+    session_id: str, user_id: str, now: datetime | None
+) -> Session | None:
     from tokens.models import PendingTombstone, Session
 
     now = now or timezone.now()
@@ -721,7 +739,7 @@ def _valid_session(session_id: str, user_id: str, now: datetime | None):
     return session
 
 
-def _ttl(session, now: datetime | None) -> int:
+def _ttl(session: Session, now: datetime | None) -> int:
     remaining = (session.expires_at - (now or timezone.now())).total_seconds()
     return max(1, min(app_settings.CACHE_TTL, int(remaining)))
 
