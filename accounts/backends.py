@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from accounts import app_settings
+from accounts.app_settings import app_settings
 from accounts.services import registration_claim_matches
 
 
@@ -50,7 +50,7 @@ class EmailVerificationBackend(ModelBackend):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         user = super().authenticate(request, username, password, **kwargs)
-        if app_settings.email_verification() != app_settings.VERIFICATION_MANDATORY:
+        if not app_settings.verification_mandatory:
             return user
         if user is not None and user.email_verified:
             return user

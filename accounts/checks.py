@@ -6,19 +6,19 @@ from typing import Any
 
 from django.core.checks import Error, register
 
-from accounts import app_settings
+from accounts.app_settings import Verification, app_settings
 
 
 @register()
 def check_email_verification(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """ACCOUNTS_EMAIL_VERIFICATION must name one of the three modes."""
-    mode = app_settings.email_verification()
-    if mode in app_settings.VERIFICATION_MODES:
+    mode = app_settings.EMAIL_VERIFICATION
+    if mode in list(Verification):
         return []
     return [
         Error(
             f"ACCOUNTS_EMAIL_VERIFICATION is {mode!r}.",
-            hint="Use one of: " + ", ".join(app_settings.VERIFICATION_MODES) + ".",
+            hint="Use one of: " + ", ".join(Verification) + ".",
             id="accounts.E001",
         )
     ]

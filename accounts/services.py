@@ -26,7 +26,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from accounts import app_settings
+from accounts.app_settings import app_settings
 from accounts.emails import normalize_email
 from accounts.mail import Deferred, Outbox, mail_build, mail_queue
 from accounts.models import USER_ID_MAX, Profile, User, new_user_id
@@ -98,7 +98,7 @@ def user_register(
                 raise
             continue
         _registration_claim_keep(email, user.password)
-        if app_settings.email_verification() == app_settings.VERIFICATION_NONE:
+        if app_settings.verification_off:
             message = mail_build(to=email, template="welcome", context={"user": user})
         else:
             message = _verification_deferred(user, address=email)
@@ -139,9 +139,9 @@ def _claim_key(email: str) -> str:
 
 
 def _registration_claim_keep(email: str, password_hash: str) -> None:
-    if app_settings.email_verification() != app_settings.VERIFICATION_MANDATORY:
+    if not app_settings.verification_mandatory:
         return
-    timeout = int(app_settings.email_verification_timeout().total_seconds())
+    timeout = int(app_settings.EMAIL_VERIFICATION_TIMEOUT.total_seconds())
     try:
         cache.set(_claim_key(email), password_hash, timeout=timeout)
     except Exception:
@@ -176,10 +176,9 @@ def _verification_message(user: User, *, address: str, change: bool = False):
         "user": user,
         "address": address,
         "change": change,
-        "mandatory": app_settings.email_verification()
-        == app_settings.VERIFICATION_MANDATORY,
-        "verify_url": app_settings.frontend_verify_url().format(uid=uid, token=token),
-        "timeout_days": app_settings.email_verification_timeout().days,
+        "mandatory": app_settings.verification_mandatory,
+        "verify_url": app_settings.FRONTEND_VERIFY_URL.format(uid=uid, token=token),
+        "timeout_days": app_settings.EMAIL_VERIFICATION_TIMEOUT.days,
     }
     return mail_build(to=address, template="email_verification", context=context)
 
@@ -295,12 +294,11 @@ def user_update(
 
 def _email_change(user: User, new_email: str) -> list[str]:
     """Apply a change of address as the verification mode says; return the fields."""
-    mode = app_settings.email_verification()
-    if mode == app_settings.VERIFICATION_MANDATORY:
+    if app_settings.verification_mandatory:
         user.pending_email = new_email
         return ["pending_email"]
     user.email, user.pending_email = new_email, ""
-    if mode == app_settings.VERIFICATION_NONE:
+    if app_settings.verification_off:
         return ["email", "pending_email"]
     user.email_verified = False
     return ["email", "pending_email", "email_verified"]
@@ -311,7 +309,7 @@ def _email_change_mail(
 ) -> None:
     pending = bool(user.pending_email)
     _email_changed_notify(old_email, new_email, outbox, pending=pending)
-    if app_settings.email_verification() != app_settings.VERIFICATION_NONE:
+    if not app_settings.verification_off:
         message = _verification_deferred(user, address=new_email, change=True)
         mail_queue(message=message, outbox=outbox)
 

@@ -8,7 +8,12 @@ whether or not an account has it, so a 429 tells nothing about existence.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tokens.throttles import AccountScopedThrottle, ScopedThrottle
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 # The body fields through which the account endpoints check a password.
 PASSWORD_FIELDS = frozenset({"current_password", "password"})
@@ -51,7 +56,7 @@ class CurrentPasswordThrottle(ScopedThrottle):
 
     scope = "login_account"
 
-    def get_subject(self, request) -> str | None:
+    def get_subject(self, request: Request) -> str | None:
         # Only a request carrying a password can be a guess: changing the
         # display name alone verifies nothing and costs nothing here.
         data = request.data if isinstance(request.data, dict) else {}

@@ -6,7 +6,7 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.utils.crypto import constant_time_compare
 from django.utils.http import base36_to_int
 
-from accounts.app_settings import email_verification_timeout
+from accounts.app_settings import app_settings
 
 
 class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
@@ -36,7 +36,7 @@ class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
         except ValueError:
             return False
         age = self._num_seconds(self._now()) - timestamp
-        if age > email_verification_timeout().total_seconds():
+        if age > app_settings.EMAIL_VERIFICATION_TIMEOUT.total_seconds():
             return False
         return any(
             constant_time_compare(

@@ -9,6 +9,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tokens.exceptions import PayloadTooLarge
+
 logger = logging.getLogger(__name__)
 
 try:
@@ -23,12 +25,6 @@ class ServiceUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Service temporarily unavailable, try again shortly."
     default_code = "service_unavailable"
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body is too large."
-    default_code = "payload_too_large"
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:

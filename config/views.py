@@ -22,7 +22,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.app_settings import email_verification
+from accounts.app_settings import app_settings as accounts_settings
 from tokens.app_settings import app_settings
 
 
@@ -139,7 +139,7 @@ def demo_config(request: HttpRequest) -> dict:
     """Return what the demo page's script needs: the mode, the URLs, the CSRF token."""
     return {
         "cookieMode": app_settings.REFRESH_COOKIE,
-        "emailVerification": email_verification(),
+        "emailVerification": str(accounts_settings.EMAIL_VERIFICATION),
         "csrfToken": get_token(request),
         "urls": {
             "register": "/api/accounts/register/",

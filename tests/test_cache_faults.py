@@ -111,6 +111,11 @@ class Run:
         assert self.get(self.control) == HTTPStatus.OK
         errors = {s: n for s, n in self.statuses.items() if s >= 500 and s != 503}
         assert not errors, self.statuses
+        checked = 2 * 10 * len(self.revoked)
+        print(
+            f"\nrevoked accepted after the fault: {accepted}/{checked}; "
+            f"all answers: {dict(sorted(self.statuses.items()))}"
+        )
         return accepted
 
 

@@ -1,96 +1,38 @@
 """
 Redis down, slow or coming back: no 500, sign-in still bounded, no error burst.
 
-Each test starts its own ``redis-server`` (free port, own directory) and stops,
-pauses or restarts it under the API. The policy under test (SECURITY.md,
-"Throttling"): throttles count in each process's memory while the shared cache
-fails, with the same rates, and return to the shared cache by themselves.
+Each test starts its own ``redis-server`` (tests/redis_server.py: free port,
+own directory) and stops, pauses or restarts it under the API. The policy
+under test (SECURITY.md, "Throttling"): throttles count in each process's
+memory while the shared cache fails, with the same rates, and return to the
+shared cache by themselves.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import time
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 
 from tests.accounts.conftest import STRONG_PASSWORD
 from tests.conftest import PASSWORD
+from tests.redis_server import RedisServer
 from tokens import throttles
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("redis-server") is None, reason="needs redis-server on PATH"
-)
 
 LOGIN = "/api/auth/token/"
 REFRESH = "/api/auth/token/refresh/"
 ACCEPTABLE = {200, 201, 202, 204, 400, 401, 429, 503}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RedisServer:
-    """A private redis-server on 127.0.0.1: start, stop, pause, resume."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory, self.port = directory, free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-            "--dir", str(self.directory), "--save", "", "--appendonly", "no",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def pause(self) -> None:
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        os.kill(self.process.pid, signal.SIGCONT)
-
-
 @pytest.fixture
-def redis_server(tmp_path, settings, monkeypatch):
-    """A private Redis behind the default cache, throttles and revocation cache."""
-    server = RedisServer(tmp_path)
-    server.start()
+def outage(redis_server, settings, monkeypatch) -> RedisServer:
+    """The private Redis behind the default cache, throttles and revocation cache."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": server.url,
+            "LOCATION": redis_server.url,
             "OPTIONS": {
                 "socket_connect_timeout": 0.2,
                 "socket_timeout": 0.2,
@@ -101,8 +43,7 @@ def redis_server(tmp_path, settings, monkeypatch):
     settings.TOKENS = {**settings.TOKENS, "CACHE_ALIAS": "default"}
     # A short retry interval, so a test sees the return without waiting 5 s.
     monkeypatch.setattr(throttles, "SHARED_CACHE_RETRY", 0.3)
-    yield server
-    server.stop()
+    return redis_server
 
 
 def attempt(client, email, password="wrong password", ip="10.0.0.1"):
@@ -167,25 +108,25 @@ def assert_all_served(responses: dict) -> None:
 
 
 @pytest.mark.django_db
-def test_redis_up_the_throttles_count_in_redis(redis_server, api_client, user):
+def test_redis_up_the_throttles_count_in_redis(outage, api_client, user):
     """The premise: with Redis up, the counters live in Redis, not in memory."""
     attempt(api_client, user.email)
-    assert any(key.startswith("throttle_") for key in cache_keys(redis_server))
+    assert any(key.startswith("throttle_") for key in cache_keys(outage))
     assert not throttles.fallback_cache()._cache
 
 
 @pytest.mark.django_db
-def test_redis_down_no_endpoint_answers_500(redis_server, api_client, user):
+def test_redis_down_no_endpoint_answers_500(outage, api_client, user):
     """Login, refresh, register, reset, PATCH me/ and me/password/: served."""
     assert_all_served(every_endpoint(api_client, user))  # Redis up
-    redis_server.stop()
+    outage.stop()
     assert_all_served(every_endpoint(api_client, user))
 
 
-def test_redis_down_sign_in_stays_bounded(redis_server, rates, api_client, user):
+def test_redis_down_sign_in_stays_bounded(outage, rates, api_client, user):
     """The per-process fallback refuses past its limit, as Redis would have."""
     rates(login_account_ip="3/min")
-    redis_server.stop()
+    outage.stop()
     for _ in range(3):
         assert attempt(api_client, user.email).status_code == HTTPStatus.UNAUTHORIZED
     response = attempt(api_client, user.email, PASSWORD)
@@ -194,10 +135,8 @@ def test_redis_down_sign_in_stays_bounded(redis_server, rates, api_client, user)
 
 
 @pytest.mark.django_db
-def test_redis_down_is_logged_once_not_per_request(
-    redis_server, api_client, user, caplog
-):
-    redis_server.stop()
+def test_redis_down_is_logged_once_not_per_request(outage, api_client, user, caplog):
+    outage.stop()
     caplog.set_level("WARNING", logger="tokens.security")
     for _ in range(5):
         attempt(api_client, user.email)
@@ -209,43 +148,38 @@ def test_redis_down_is_logged_once_not_per_request(
 
 
 @pytest.mark.django_db
-def test_a_slow_redis_is_bounded_by_the_socket_timeout(redis_server, api_client, user):
+def test_a_slow_redis_is_bounded_by_the_socket_timeout(outage, api_client, user):
     """A paused Redis (SIGSTOP): requests are served, not hung, then it resumes."""
-    redis_server.pause()
+    outage.pause()
     try:
         assert_all_served(every_endpoint(api_client, user))
     finally:
-        redis_server.resume()
+        outage.resume()
     time.sleep(0.4)  # past SHARED_CACHE_RETRY
     assert_all_served(every_endpoint(api_client, user))
 
 
 @pytest.mark.django_db
-def test_after_redis_returns_no_error_burst(redis_server, api_client, user):
+def test_after_redis_returns_no_error_burst(outage, api_client, user):
     """Restarted on its port, Redis is used again; no request in between fails."""
     assert_all_served(every_endpoint(api_client, user))  # pooled connections
-    redis_server.stop()
+    outage.stop()
     assert_all_served(every_endpoint(api_client, user))
-    redis_server.start()
+    outage.start()
     deadline = time.monotonic() + 5
     back = False
     while time.monotonic() < deadline and not back:
         # Every request across the return: none may fail.
         assert_all_served(every_endpoint(api_client, user))
-        back = any(key.startswith("throttle_") for key in cache_keys(redis_server))
+        back = any(key.startswith("throttle_") for key in cache_keys(outage))
         time.sleep(0.1)
     assert back, "throttles did not return to Redis"
 
 
 def cache_keys(server: RedisServer) -> list[str]:
-    result = subprocess.run(
-        ["redis-cli", "-p", str(server.port), "--scan"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
     # Django's key format: "<prefix>:<version>:<key>".
-    return [line.split(":", 2)[-1] for line in result.stdout.split()]
+    keys = server.client().scan_iter(count=1000)
+    return [key.decode().split(":", 2)[-1] for key in keys]
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import requires_postgres
-
 ROOT = Path(__file__).parent.parent
+
+requires_postgres = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").split(":", 1)[0]
+    not in ("postgres", "postgresql"),
+    reason="needs PostgreSQL (DATABASE_URL=postgres://...) for the PostgreSQL run",
+)
 
 # Step 6 of the guide: empty the tables, then unapply the app.
 EMPTY_BLACKLIST = (

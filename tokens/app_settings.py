@@ -82,7 +82,8 @@ class AppSettings:
         from rest_framework.settings import api_settings
 
         rates = api_settings.DEFAULT_THROTTLE_RATES
-        return rates[scope] if scope in rates else DEFAULT_THROTTLE_RATES.get(scope)
+        rate = rates[scope] if scope in rates else DEFAULT_THROTTLE_RATES.get(scope)
+        return None if rate is None else str(rate)
 
     # Keys and claims -----------------------------------------------------------
 

@@ -173,7 +173,7 @@ def _lifetime_error(name: str, low: timedelta, high: timedelta) -> Error:
 
 
 @register(Tags.security)
-def check_throttle_rates(app_configs: Any = None, **kwargs: Any) -> list:
+def check_throttle_rates(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     off = [
         scope for scope in THROTTLE_SCOPES if app_settings.throttle_rate(scope) is None
     ]
@@ -190,10 +190,10 @@ def check_throttle_rates(app_configs: Any = None, **kwargs: Any) -> list:
 
 
 @register()
-def check_setting_names(app_configs: Any = None, **kwargs: Any) -> list:
+def check_setting_names(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """A key of TOKENS that the app does not know is a typo until proven otherwise."""
     known = AppSettings.known_keys()
-    messages = []
+    messages: list[CheckMessage] = []
     for name in getattr(settings, "TOKENS", {}):
         if name in known:
             continue
@@ -210,8 +210,8 @@ def check_setting_names(app_configs: Any = None, **kwargs: Any) -> list:
 
 
 @register()
-def check_setting_choices(app_configs: Any = None, **kwargs: Any) -> list:
-    messages = []
+def check_setting_choices(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
     for name, allowed in CHOICES.items():
         value = getattr(app_settings, name)
         # True == 1 in Python: compare types too, so 1 is not taken for True.
@@ -227,7 +227,9 @@ def check_setting_choices(app_configs: Any = None, **kwargs: Any) -> list:
 
 
 @register()
-def check_obtain_serializer(app_configs: Any = None, **kwargs: Any) -> list:
+def check_obtain_serializer(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
     from rest_framework_simplejwt.serializers import TokenObtainSerializer
 
     from tokens.serializers import TokenObtainPairSerializer
@@ -251,7 +253,7 @@ def check_obtain_serializer(app_configs: Any = None, **kwargs: Any) -> list:
 
 
 @register(Tags.urls)
-def check_simplejwt_views(app_configs: Any = None, **kwargs: Any) -> list:
+def check_simplejwt_views(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """SimpleJWT's own token views mint tokens that SessionJWTAuthentication refuses."""
     if not _session_authentication_used():
         return []
@@ -265,7 +267,8 @@ def check_simplejwt_views(app_configs: Any = None, **kwargs: Any) -> list:
         Warning(
             f"SimpleJWT's token views are mounted ({', '.join(mounted)}), but "
             "SessionJWTAuthentication authenticates requests: the tokens they "
-            "mint belong to no session and are refused.",
+            "mint belong to no session and are refused, and the tokens they "
+            "verify or blacklist are not the ones it issues.",
             hint="Mount tokens.urls (or tokens.contrib.djoser / "
             "tokens.contrib.dj_rest_auth) instead; docs/upgrading-from-simplejwt.md.",
             id="tokens.W050",
@@ -279,22 +282,27 @@ def _session_authentication_used() -> bool:
     from tokens.authentication import SessionJWTAuthentication
 
     return any(
-        issubclass(cls, SessionJWTAuthentication)
+        isinstance(cls, type) and issubclass(cls, SessionJWTAuthentication)
         for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES
     )
 
 
-def _simplejwt_views(patterns: list) -> Iterator[str]:
+def _simplejwt_views(patterns: list[Any]) -> Iterator[str]:
+    from rest_framework_simplejwt.views import TokenViewBase
+
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _simplejwt_views(pattern.url_patterns)
         elif isinstance(pattern, URLPattern):
-            view = getattr(pattern.callback, "view_class", pattern.callback)
-            module = getattr(view, "__module__", "") or ""
-            if module.startswith("rest_framework_simplejwt.") and not _mints_ours(
-                pattern.callback
+            # SimpleJWT's views and their subclasses (djoser and dj-rest-auth
+            # mount them), unless their serializer mints our tokens.
+            view = getattr(pattern.callback, "view_class", None)
+            if (
+                isinstance(view, type)
+                and issubclass(view, TokenViewBase)
+                and not _mints_ours(pattern.callback)
             ):
-                yield f"{module}.{view.__name__}"
+                yield f"{view.__module__}.{view.__qualname__}"
 
 
 def _mints_ours(callback: Any) -> bool:

@@ -27,3 +27,9 @@ class SessionNotFound(APIException):
     status_code = status.HTTP_404_NOT_FOUND
     default_detail = _("Session not found.")
     default_code = "session_not_found"
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("Request body is too large.")
+    default_code = "payload_too_large"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,7 +16,20 @@ from tokens.tokens import RefreshToken, SessionToken
 PASSWORD_MAX_LENGTH = 4096
 
 
-class TokenField(serializers.CharField):
+class StrictCharField(serializers.CharField):
+    """
+    A string field that refuses other JSON types: DRF's CharField would turn
+    ``123`` into ``"123"``, so a wrong type would be a wrong credential (401)
+    rather than the malformed request (400) it is.
+    """
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class TokenField(StrictCharField):
     """A token in a request body, no longer than ``MAX_TOKEN_BYTES``."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -31,14 +43,14 @@ class TokenField(serializers.CharField):
 class TokenObtainSerializer(serializers.Serializer[Any]):
     """Credentials: the user model's USERNAME_FIELD (``email`` here) and password."""
 
-    password = serializers.CharField(
+    password = StrictCharField(
         max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, write_only=True
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.username_field = get_user_model().USERNAME_FIELD
-        self.fields[self.username_field] = serializers.CharField(max_length=254)
+        self.fields[self.username_field] = StrictCharField(max_length=254)
 
 
 class TokenObtainPairSerializer(TokenObtainSerializer):
@@ -66,14 +78,20 @@ def get_obtain_serializer() -> type[TokenObtainPairSerializer]:
     for SimpleJWT (a subclass of its ``TokenObtainSerializer``), ours calling
     that one's ``get_token`` with our token class (see ``simplejwt_adapter``).
     """
-    serializer = import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
+    serializer: type[Any] = import_string(app_settings.TOKEN_OBTAIN_SERIALIZER)
     if issubclass(serializer, TokenObtainPairSerializer):
         return serializer
-    return simplejwt_adapter(serializer)
+    adapter = _adapters.get(serializer)
+    if adapter is None:
+        adapter = _adapters[serializer] = simplejwt_adapter(serializer)
+    return adapter
 
 
-@lru_cache(maxsize=8)
-def simplejwt_adapter(serializer: type) -> type[TokenObtainPairSerializer]:
+# One adapter per SimpleJWT serializer, made on first use.
+_adapters: dict[type[Any], type[TokenObtainPairSerializer]] = {}
+
+
+def simplejwt_adapter(serializer: type[Any]) -> type[TokenObtainPairSerializer]:
     """
     Return our serializer with the ``get_token`` of a SimpleJWT serializer.
 
@@ -94,7 +112,8 @@ def simplejwt_adapter(serializer: type) -> type[TokenObtainPairSerializer]:
     class SimpleJWTSerializerAdapter(TokenObtainPairSerializer):
         @classmethod
         def get_token(cls, user: Any) -> RefreshToken:
-            return serializer.get_token(user)
+            token: RefreshToken = serializer.get_token(user)
+            return token
 
     return SimpleJWTSerializerAdapter
 

@@ -53,9 +53,13 @@ How (Redis; each rule with the reason it holds)
    to statements that start after it returns. A database read that saw no
    pending row is as good as a drain and renews the lease the same way, so a
    cold request costs one query, not two.
-5. Any Redis error is a miss, the connection is closed and local memory
-   dropped, and for RETRY_AFTER the database answers alone (no request waits
-   for a dead Redis more than once per RETRY_AFTER and per process).
+5. Any Redis error is a miss: the database answers, the connection is closed
+   and local memory dropped. A connection found closed (restart, CLIENT KILL,
+   failover) is replaced at once, in the same request; after a timeout or a
+   refused connection the database answers alone for RETRY_AFTER, so a hung
+   Redis costs each process at most one timeout per RETRY_AFTER. With
+   Sentinel, the connection is made through the cache's ``pool_class``
+   (redis-py's SentinelConnectionPool), so it follows the primary.
 
 Local memory (no round trip)
 ----------------------------
@@ -74,15 +78,26 @@ Local memory (no round trip)
    holds a local copy of the lease, valid until its own send time + the PTTL
    Redis reported (never later than Redis's own expiry). When the connection
    breaks or is replaced, local memory is dropped.
-   The revoker, after its tombstone write, asks ``CLIENT LIST`` (a later event
-   loop turn than the write) whether every tracking connection's output is
-   empty (``obl=0 oll=0``). If so, every invalidation has been handed to the
-   kernel before the revoker answers, and on one host a loopback socket makes
-   it readable at once: the next request to any process finds it. If not (a
-   process with a backlog, or ``CLIENT LIST`` refused), the revoker waits H
-   after the write: by then every local lease taken before the write has
-   expired, so the next request makes a round trip on the tracking connection,
-   whose reply comes after every push queued before it.
+   Redis forgets who read a key once the key changes, so a process re-reads
+   the keys it has just written (in the same round trip) to stay tracked. In
+   every pipeline the ``MGET`` whose values are kept comes last, so each push
+   read with its replies is about an event before it ran. Tracking is not
+   ``NOLOOP``: Redis skips NOLOOP clients by comparing with the client whose
+   command is running, which also silences the invalidations of keys it evicts
+   from a full tracking table during that client's own command, and memory
+   would stay untracked.
+   The revoker, after its tombstone write, asks ``CLIENT LIST`` (executed in a
+   later event-loop turn than the write, after the ``beforeSleep`` that wrote
+   the pushes) whether any tracking connection still waits for its socket to
+   drain (``events=rw``: Redis installs a write handler only for output it
+   could not write at once). If none does, every invalidation was handed to
+   the kernel before the revoker answers, and on one host a loopback socket
+   makes it readable at once: the next request to any process finds it. If
+   one does (a process with a backlog), or ``CLIENT LIST`` is refused, the
+   revoker waits H after the write: by then every local lease taken before the
+   write has expired, so the next request makes a round trip on the tracking
+   connection, whose reply comes after every push queued before it. (Redis's
+   I/O threads, off by default, also finish their writes in ``beforeSleep``.)
    Across hosts the push is on the wire when the revoker answers, not yet
    read: a process can answer from memory until the push lands or, at the
    latest, until its local lease expires (H). Deployments that need the
@@ -153,11 +168,6 @@ def _rev_key(session_id: uuid.UUID | str) -> str:
 
 def _ok_key(session_id: uuid.UUID | str) -> str:
     return f"tokens:ok:{session_id}"
-
-
-def get_cache() -> BaseCache | None:
-    alias = app_settings.CACHE_ALIAS
-    return caches[alias] if alias else None
 
 
 @dataclass
@@ -346,7 +356,7 @@ class RedisSessionState:
         conn.send_packed_command(
             conn.pack_commands(
                 [
-                    ("CLIENT", "TRACKING", "ON", "NOLOOP"),
+                    ("CLIENT", "TRACKING", "ON"),
                     ("CLIENT", "ID"),
                     ("INFO", "server"),
                     ("INFO", "replication"),
@@ -458,10 +468,12 @@ class RedisSessionState:
             self.make_key(_ok_key(session_id)),
         )
         sent_at = time.monotonic()
-        values, pttl, now = self._call(
-            ("MGET", rev, ok, self.epoch_key, self.lease_key),
+        # The MGET whose values are kept comes last: every push read with
+        # these replies is about something that happened before it ran.
+        pttl, now, values = self._call(
             ("PTTL", self.lease_key),
             ("TIME",),
+            ("MGET", rev, ok, self.epoch_key, self.lease_key),
         )
         self.stats["remote"] += 1
         rev_value, ok_value, self.epoch, _lease = values
@@ -517,15 +529,15 @@ class RedisSessionState:
         if renew:
             commands.append(self._lease_command(seen.t0_ms))
         # A key we write is no longer tracked for us (Redis forgets who read
-        # a key when it changes): read both again to be told of what follows.
+        # a key when it changes): read both again, last, to be told of what
+        # follows; pushes read before its reply are older than its values.
         commands.append(("MGET", rev, ok))
         with self.lock:
             if self.server_id != seen.server_id:
                 return  # another server since the read: its lifetime is not ours
             try:
                 *_writes, (rev_value, ok_value) = self._call(*commands)
-                if session_id in self.local:  # no push dropped it since the read
-                    self.local[session_id] = (rev_value is not None, ok_value)
+                self._remember(session_id, (rev_value is not None, ok_value))
                 if renew:
                     self.lease_until = seen.sent_at + self._lease_seconds()
             except REDIS_ERRORS as exc:
@@ -566,7 +578,6 @@ class RedisSessionState:
                 return False
 
     def _write(self, session_ids: list[str]) -> None:
-        # NOLOOP: our own writes send us no push; local memory is updated here.
         for sid in session_ids:
             self._forget_local(sid)
         self._call(

@@ -243,7 +243,7 @@ class FailureCountingMixin:
         self.request_pending.append(self)
         return True
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         self.request_pending = getattr(request, FAILURES_ATTRIBUTE, None) or []
         setattr(request, FAILURES_ATTRIBUTE, self.request_pending)
         return super().allow_request(request, view)

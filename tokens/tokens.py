@@ -60,7 +60,8 @@ def canonical_claims(claims: dict[str, Any]) -> dict[str, Any]:
     Return *claims* as the session stores them: JSON values, keys sorted at
     every level, so the same claims always encode to the same token.
     """
-    return json.loads(json.dumps(claims, sort_keys=True))
+    canonical: dict[str, Any] = json.loads(json.dumps(claims, sort_keys=True))
+    return canonical
 
 
 def _epoch(moment: datetime) -> int:
@@ -110,6 +111,16 @@ def _user_key(model: str) -> tuple[models.Field[Any, Any], tuple[int, int] | Non
     low = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
     high = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
     return field, (max(low), min(high)) if low and high else None
+
+
+class _Lifetime:
+    """SimpleJWT's ``Token.lifetime`` class attribute, read from the settings."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        return getattr(app_settings, self.setting)
 
 
 class SessionToken(SimpleJWTToken):
@@ -263,6 +274,7 @@ class SessionToken(SimpleJWTToken):
 
 class AccessToken(SessionToken):
     token_type = "access"
+    lifetime = _Lifetime("ACCESS_TOKEN_LIFETIME")
 
     @classmethod
     def for_session(cls, session: Session, now: datetime) -> AccessToken:
@@ -275,6 +287,7 @@ class AccessToken(SessionToken):
 
 class RefreshToken(SessionToken):
     token_type = "refresh"
+    lifetime = _Lifetime("REFRESH_TOKEN_LIFETIME")
 
     @property
     def access_token(self) -> AccessToken:

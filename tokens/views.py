@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +28,7 @@ from tokens import services
 from tokens.app_settings import app_settings
 from tokens.cookies import clear_refresh_cookie, refresh_cookie, set_refresh_cookie
 from tokens.exceptions import (
+    PayloadTooLarge,
     RefreshTokenReused,
     SessionInvalid,
     SessionNotFound,
@@ -33,6 +36,7 @@ from tokens.exceptions import (
 )
 from tokens.models import RevocationReason, Session
 from tokens.openapi import OpenApiResponse, extend_schema, inline_serializer
+from tokens.parsers import LimitedJSONParser
 from tokens.security import client_ip
 from tokens.serializers import (
     LogoutSerializer,
@@ -85,7 +89,22 @@ def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
     return InvalidToken(_("Token is invalid or expired"))
 
 
-class TokenAPIView(APIView):
+class HardenedAPIView(APIView):
+    """
+    Base of every view of this app: in any site, whatever its parser settings,
+    a hostile body (deeply nested, oversized) is a 4xx in DRF's shape.
+    """
+
+    parser_classes = [LimitedJSONParser, FormParser, MultiPartParser]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, RequestDataTooBig):
+            # Django's own size check on a form body: the same refusal.
+            exc = PayloadTooLarge()
+        return super().handle_exception(exc)
+
+
+class TokenAPIView(HardenedAPIView):
     """Base of the unauthenticated token endpoints: 401s keep their status."""
 
     authentication_classes: list[type[Any]] = []
@@ -228,7 +247,7 @@ class LogoutView(TokenAPIView):
         return result[1]
 
 
-class LogoutAllView(APIView):
+class LogoutAllView(HardenedAPIView):
     """Revoke every session of the authenticated user."""
 
     permission_classes = [IsAuthenticated]
@@ -244,7 +263,7 @@ class LogoutAllView(APIView):
         return response
 
 
-class SessionListView(APIView):
+class SessionListView(HardenedAPIView):
     """The authenticated user's active sessions; ``current`` marks this one."""
 
     permission_classes = [IsAuthenticated]
@@ -256,7 +275,7 @@ class SessionListView(APIView):
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 
 
-class SessionDetailView(APIView):
+class SessionDetailView(HardenedAPIView):
     """Revoke one of the authenticated user's own sessions."""
 
     permission_classes = [IsAuthenticated]
@@ -274,7 +293,7 @@ class SessionDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SessionRevokeOthersView(APIView):
+class SessionRevokeOthersView(HardenedAPIView):
     """Revoke every session of the user except the one making this request."""
 
     permission_classes = [IsAuthenticated]
@@ -291,7 +310,7 @@ class SessionRevokeOthersView(APIView):
 
 
 @method_decorator([never_cache, ensure_csrf_cookie], name="dispatch")
-class CSRFCookieView(APIView):
+class CSRFCookieView(HardenedAPIView):
     """Set the ``csrftoken`` cookie that cookie-mode refresh and logout require."""
 
     authentication_classes: list[type[Any]] = []

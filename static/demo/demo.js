@@ -10,7 +10,13 @@
 (() => {
   const kit = window.demoKit;
   const { config, describe, showErrors, clearErrors, busy, timeElement } = kit;
-  const state = { access: null, refresh: null, refreshing: null, unverified: "" };
+  const state = {
+    access: null,
+    refresh: null,
+    refreshing: null,
+    unverified: "",
+    restoreActions: null,
+  };
   const $ = (id) => document.getElementById(id);
   const AUTO_REFRESH_SECONDS = 15;
   const PROFILE_LABELS = {
@@ -84,7 +90,14 @@
     accountError("");
   }
 
+  // Put back the account's buttons if a confirmation replaced them.
+  function restoreActions() {
+    if (state.restoreActions) state.restoreActions();
+    state.restoreActions = null;
+  }
+
   function signedOut(text, isError = false) {
+    restoreActions();
     state.access = null;
     state.refresh = null;
     $("status").textContent = "Signed out";
@@ -403,7 +416,7 @@
     );
     yes.id = "logout-all-confirm";
     const no = button("Cancel", "secondary", () => {
-      actions.replaceChildren(...saved);
+      restoreActions();
       $("logout-all").focus();
     });
     const box = document.createElement("div");
@@ -416,7 +429,7 @@
 
   async function logoutAll() {
     const result = await authed("POST", config.urls.logoutAll);
-    if (state.restoreActions) state.restoreActions();
+    restoreActions();
     if (!state.access) return;
     if (!result.ok) {
       accountError(`Could not sign out everywhere: ${describe(result)}`);

@@ -7,6 +7,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -92,6 +93,29 @@ def test_mandatory_sign_in_does_not_tell_a_taken_address(api_client, mandatory, 
     user.email_verified = True
     user.save(update_fields=["email_verified"])
     assert sign_in(api_client, user.email, PASSWORD).status_code == HTTPStatus.OK
+
+
+class CountingHasher(MD5PasswordHasher):
+    """Django's MD5 hasher, counting the passwords it hashes or checks."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+def test_both_refusals_cost_the_same_hashing(api_client, mandatory, settings, user):
+    """The taken address and the new account run the hasher as often."""
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    register(api_client, user.email, password=STRONG_PASSWORD)
+    register(api_client, "fresh@example.com", password=STRONG_PASSWORD)
+    costs = []
+    for email in (user.email, "fresh@example.com"):
+        CountingHasher.calls = 0
+        assert sign_in(api_client, email).status_code == HTTPStatus.UNAUTHORIZED
+        costs.append(CountingHasher.calls)
+    assert costs[0] == costs[1] == 2
 
 
 def test_optional_lets_an_unverified_account_sign_in(api_client, settings):

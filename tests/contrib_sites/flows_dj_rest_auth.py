@@ -106,3 +106,18 @@ def test_set_password_in_a_shell_revokes_every_session(client, alice, bearer):
     alice.save()
     auth = bearer(body["access"])
     assert client.get(reverse("rest_user_details"), **auth).status_code == 401
+
+
+def test_their_own_jwt_urls_are_warned_about(settings):
+    """Mounted as the packages ship them, their views mint refused tokens."""
+    from tokens.checks import check_simplejwt_views
+
+    settings.ROOT_URLCONF = "tests.contrib_sites.simplejwt_urls"
+    (message,) = check_simplejwt_views()
+    assert message.id == "tokens.W050"
+    for view in (
+        "dj_rest_auth.jwt_auth.get_refresh_view.<locals>.RefreshViewWithCookieSupport",
+        "rest_framework_simplejwt.views.TokenVerifyView",
+        "rest_framework_simplejwt.views.TokenObtainPairView",
+    ):
+        assert view in message.msg

@@ -279,7 +279,10 @@ def test_session_page_shows_the_staff_reason_of_a_user_revocation(revoker, user,
     """Revoking all of a user's sessions shows the reason on each session page."""
     client = client_for(revoker)
     client.post(revoke_url(user), {"post": "yes", "note": "left the company"})
+    for pair in pairs:
+        pair.session.refresh_from_db()
+        assert pair.session.revoked_note == "left the company"
     url = reverse("testadmin:tokens_session_change", args=[pairs[0].session.pk])
     content = client.get(url).content.decode()
-    assert "Reason: left the company" in content
+    assert "left the company" in content
     assert str(revoker) in content

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIRequestFactory
 
+from tests.redis_server import RedisServer
 from tokens import services, state
 from tokens.authentication import SessionJWTAuthentication
 from tokens.models import PendingTombstone, RevocationReason, Session
@@ -324,3 +328,77 @@ def test_local_memory_is_bounded(
     for p in pairs:
         authenticate(p.access)
     assert list(current_state().local) == [str(p.session.pk) for p in pairs[2:]]
+
+
+def test_a_forked_process_makes_its_own_connection(tracked_cache, pair, authenticate):
+    """
+    A gunicorn worker forked from a process that used Redis shares neither its
+    connection nor its local memory: the child starts without either.
+    """
+    authenticate(pair.access)
+    assert state._states  # the parent holds its state
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through the pipe)
+        os.write(write, b"fresh" if not state._states else b"shared")
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    assert os.read(read, 16) == b"fresh"
+    os.close(read)
+
+
+def test_a_tracking_connection_with_a_backlog_is_seen(
+    tracked_cache, redis_server, pair
+):
+    """
+    The revoker's delivery check: while some tracking connection has output
+    Redis could not write (a process that does not read), it says so, and the
+    revocation waits CACHE_LEASE instead of trusting the push to have landed.
+    """
+    fast = current_state()
+    fast.lookup(str(pair.session.pk))
+    assert fast.delivered()
+    redis_server.client().set("big", b"x" * 20_000_000)
+    with socket.create_connection(("127.0.0.1", redis_server.port)) as laggard:
+        laggard.sendall(b"HELLO 3\r\nCLIENT TRACKING ON\r\nGET big\r\n")
+        until = time.monotonic() + 10
+        while fast.delivered():  # Redis gets to the GET
+            assert time.monotonic() < until
+            time.sleep(0.05)
+
+
+def test_keys_evicted_from_the_tracking_table_are_not_trusted_from_memory(
+    settings, tmp_path, long_lease, make_user, authenticate
+):
+    """
+    With a tracking table of one key, Redis stops tracking what we read almost
+    at once (and says so); a tombstone written later by someone else is still
+    seen, whichever session it is for.
+    """
+    server = RedisServer(tmp_path / "tiny", "--tracking-table-max-keys", "1").start()
+    try:
+        settings.CACHES = {
+            **settings.CACHES,
+            "tiny": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": server.url,
+                "OPTIONS": {"socket_timeout": 0.25},
+            },
+        }
+        settings.TOKENS = {**settings.TOKENS, "CACHE_ALIAS": "tiny"}
+        pairs = [services.session_create(user=make_user()) for _ in range(20)]
+        for p in pairs:
+            for _ in range(3):
+                authenticate(p.access)
+        client = server.client()
+        for p in pairs:
+            client.set(caches["tiny"].make_key(state._rev_key(p.session.pk)), b"1")
+        refused = 0
+        for p in pairs:
+            with pytest.raises(AuthenticationFailed):
+                authenticate(p.access)
+            refused += 1
+        assert refused == len(pairs)
+    finally:
+        server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 from http import HTTPStatus
 
 import jwt
@@ -293,3 +294,16 @@ def test_checks_report_a_bad_ring(use_ring):
     )
     ids = {message.id for message in run_checks()}
     assert {"tokens.E002", "tokens.E004"} <= ids
+
+
+def test_generatesigningkey_gives_a_first_key_to_an_empty_ring(settings):
+    """With no key yet (the checks would refuse to start), it prints the first ring."""
+    settings.TOKENS = {**settings.TOKENS, "SIGNING_KEYS": []}
+    out = io.StringIO()
+    call_command("generatesigningkey", "--kid", "first", stdout=out)
+    text = out.getvalue()
+    assert "None" not in text
+    (line,) = [line for line in text.splitlines() if line.startswith("JWT_KEYS=")]
+    (ring,) = shlex.split(line.split("=", 1)[1])
+    assert [entry["kid"] for entry in json.loads(ring)] == ["first"]
+    assert 'TOKENS["SIGNING_KEYS"] = [{"kid": "first"' in text

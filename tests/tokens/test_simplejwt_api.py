@@ -153,6 +153,12 @@ def test_a_token_without_a_session_cannot_be_made(user):
         RefreshToken()
 
 
+def test_lifetime_class_attributes_read_the_settings(settings):
+    settings.TOKENS = {**settings.TOKENS, "ACCESS_TOKEN_LIFETIME": timedelta(minutes=7)}
+    assert AccessToken.lifetime == timedelta(minutes=7)
+    assert RefreshToken.lifetime == timedelta(days=1)
+
+
 def test_untyped_token_reads_either_type(user):
     refresh = RefreshToken.for_user(user)
     assert UntypedToken(str(refresh)).token_type == "refresh"

@@ -196,13 +196,15 @@ class RevocationAdminMixin(_Base):
         service: Callable[..., int | bool],
         target_arg: str,
         *,
+        note: str,
         change_message: Callable[[int], str | None],
     ) -> list[tuple[Target, int]]:
         """
-        Revoke each target as staff through *service* (called with the target as
-        *target_arg*; it returns how many sessions it revoked), record
-        *change_message* in the target's admin history when it gives one, tell
-        staff the total, and return each target with its count.
+        Revoke each target as staff with their *note* (kept on each session)
+        through *service* (called with the target as *target_arg*; it returns
+        how many sessions it revoked), record *change_message* in the target's
+        admin history when it gives one, tell staff the total, and return each
+        target with its count.
         """
         results = []
         for target in targets:
@@ -211,6 +213,7 @@ class RevocationAdminMixin(_Base):
                     **{target_arg: target},
                     reason=RevocationReason.ADMIN,
                     by=request.user,
+                    note=note,
                 )
             )
             message = change_message(count)

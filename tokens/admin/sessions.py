@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -43,10 +39,7 @@ from tokens.admin.revocation import (
     staff_note_message,
 )
 from tokens.admin.revoke_token import RevokeTokenPageMixin
-from tokens.models import RefreshTokenRecord, RevocationReason, Session, SessionStatus
-
-# A "revoke all sessions" is recorded on the user, just after its sessions.
-USER_RECORD_WINDOW = timedelta(minutes=1)
+from tokens.models import RefreshTokenRecord, Session, SessionStatus
 
 
 def revoke_sessions_title(count: int) -> str:
@@ -87,13 +80,13 @@ class SessionAdmin(
         ),
         (
             _("Revocation"),
-            {"fields": ("revoked_at", "revoked_reason", "revoked_by", "staff_note")},
+            {"fields": ("revoked_at", "revoked_reason", "revoked_by", "revoked_note")},
         ),
     )
     readonly_fields = (
         "id", "user", "status", "device", "user_agent", "ip_address", "created_at",
         "last_used_at", "idle_expires_at", "expires_at", "revoked_at",
-        "revoked_reason", "revoked_by", "staff_note",
+        "revoked_reason", "revoked_by", "revoked_note",
     )  # fmt: skip
 
     def get_uuid_q(self, value: uuid.UUID) -> Q:
@@ -117,35 +110,6 @@ class SessionAdmin(
         lambda s: date_format(timezone.localtime(s.idle_expires_at), "DATETIME_FORMAT"),
         _("idle expiry"),
     )
-
-    @admin.display(description=_("staff note"))
-    def staff_note(self, session: Session) -> str:
-        """The admin-history line where staff gave their reason for revoking."""
-        entry = self.staff_revocation_entry(session)
-        if entry is None:
-            return "–"
-        when = date_format(timezone.localtime(entry.action_time), "DATETIME_FORMAT")
-        return _("%(message)s (%(user)s, %(when)s)") % {
-            "message": entry.get_change_message(),
-            "user": entry.user,
-            "when": when,
-        }
-
-    def staff_revocation_entry(self, session: Session) -> LogEntry | None:
-        """Return the history entry of the staff revocation of *session*, if any."""
-        if session.revoked_reason != RevocationReason.ADMIN or not session.revoked_at:
-            return None
-        types = ContentType.objects.get_for_models(Session, get_user_model())
-        own = Q(content_type=types[Session], object_id=str(session.pk))
-        # A user's "revoke all sessions" is recorded once, on the user.
-        by_user = Q(
-            content_type=types[get_user_model()],
-            object_id=str(session.user_id),
-            action_time__gte=session.revoked_at,
-            action_time__lte=session.revoked_at + USER_RECORD_WINDOW,
-        )
-        entries = LogEntry.objects.filter(own | by_user, action_flag=CHANGE)
-        return entries.select_related("user").order_by("-action_time").first()
 
     # Pages -----------------------------------------------------------------
 
@@ -232,7 +196,7 @@ class SessionAdmin(
         """Revoke *sessions* as staff with *note*; log each; return how many."""
         message = staff_note_message(note)
         results = self.revoke_each(
-            request, sessions, services.session_revoke, "session",
+            request, sessions, services.session_revoke, "session", note=note,
             change_message=lambda count: message if count else None,
         )  # fmt: skip
         revoked = [str(session.pk) for session, count in results if count]

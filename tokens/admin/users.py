@@ -209,7 +209,7 @@ class SessionRevocationUserAdminMixin(RevocationAdminMixin):
         """Revoke every session of *users* as staff with *note*; return how many."""
         message = _("Revoked all sessions (%(count)d). Reason: %(note)s")
         results = self.revoke_each(
-            request, users, services.user_sessions_revoke, "user",
+            request, users, services.user_sessions_revoke, "user", note=note,
             change_message=lambda count: message % {"count": count, "note": note},
         )  # fmt: skip
         for user, count in results:

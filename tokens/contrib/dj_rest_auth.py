@@ -64,6 +64,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError  # noqa
 from tokens import services, views  # noqa: E402
 from tokens.app_settings import app_settings  # noqa: E402
 from tokens.models import RevocationReason, Session  # noqa: E402
+from tokens.security import client_ip  # noqa: E402
 from tokens.serializers import TokenRefreshSerializer  # noqa: E402
 from tokens.tokens import AccessToken, RefreshToken  # noqa: E402
 
@@ -90,7 +91,7 @@ class LoginView(rest_auth_views.LoginView):
     def login(self) -> None:
         with services.session_origin(
             user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
-            ip_address=views.client_ip(self.request),
+            ip_address=client_ip(self.request),
         ):
             super().login()
 
@@ -116,7 +117,9 @@ class RefreshView(views.TokenRefreshView):
     def pair_response(self, pair: services.TokenPair, code: int) -> Response:
         return Response({"access": pair.access, "refresh": pair.refresh}, status=code)
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         # As dj_rest_auth.jwt_auth.get_refresh_view() does.
         if response.status_code == status.HTTP_200_OK and "access" in response.data:
             set_jwt_access_cookie(response, response.data["access"])
@@ -138,7 +141,7 @@ class LogoutView(rest_auth_views.LogoutView):
     def logout(self, request: Request) -> Response:
         session = self.get_session(request)
         services.session_revoke(session=session, reason=RevocationReason.LOGOUT)
-        response = super().logout(request)
+        response: Response = super().logout(request)
         response.data = {"detail": _("Successfully logged out.")}
         response.status_code = status.HTTP_200_OK
         return response
@@ -152,10 +155,10 @@ class LogoutView(rest_auth_views.LogoutView):
             # An expired refresh token still names the session to end.
             token = RefreshToken(raw, verify_exp=False) if raw else request.auth
             if not isinstance(token, AccessToken | RefreshToken):
-                raise InvalidToken(_("No token was provided"))
+                raise InvalidToken(str(_("No token was provided")))
             return Session.objects.get(pk=token.session_id, user_id=token["sub"])
         except (TokenError, TypeError, Session.DoesNotExist) as exc:
-            raise InvalidToken(_("Token is invalid or expired")) from exc
+            raise InvalidToken(str(_("Token is invalid or expired"))) from exc
 
 
 class PasswordChangeView(rest_auth_views.PasswordChangeView):
@@ -165,7 +168,8 @@ class PasswordChangeView(rest_auth_views.PasswordChangeView):
         with services.password_change_origin(
             user=request.user, current_session_id=current_session_id(request)
         ):
-            return super().post(request, *args, **kwargs)
+            response: Response = super().post(request, *args, **kwargs)
+        return response
 
 
 _OURS = {

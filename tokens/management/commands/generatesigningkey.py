@@ -75,6 +75,9 @@ def default_kid() -> str:
 
 
 class Command(BaseCommand):
+    # It is how a site gets its first key: the checks would refuse the empty
+    # ring it is run to fill.
+    requires_system_checks: list[str] = []
     help = (
         "Print a new signing key for TOKENS['SIGNING_KEYS'] (JWT_KEYS) and the "
         "zero-downtime rotation steps. Nothing is written to disk."
@@ -101,33 +104,61 @@ class Command(BaseCommand):
 
     def instructions(self, entry: dict[str, str]) -> str:
         ring = [dict(current) for current in app_settings.SIGNING_KEYS]
-        active = app_settings.ACTIVE_KID or (ring[0].get("kid") if ring else None)
-        kid = entry["kid"]
-        next_ring = shlex.quote(json.dumps([*ring, entry]))
-        retired = shlex.quote(
-            json.dumps([*(e for e in ring if e.get("kid") != active), entry])
-        )
-        return f"""\
+        if not ring:
+            return first_key_instructions(entry)
+        active = app_settings.ACTIVE_KID or ring[0].get("kid")
+        return rotation_instructions(entry, ring, str(active))
+
+
+def first_key_instructions(entry: dict[str, str]) -> str:
+    """Return the steps that install *entry* as the first key of an empty ring."""
+    ring = json.dumps([entry])
+    return f"""\
+# New signing key {entry["kid"]!r}, the first of an empty key ring. It is a
+# secret: keep it in your secret store, never in the repository.
+#
+# In settings.py (read it from your secret store or the environment):
+#   TOKENS["SIGNING_KEYS"] = {ring}
+# Or, in this project's configuration (config/settings.py), the environment:
+JWT_KEYS={shlex.quote(ring)}
+"""
+
+
+def rotation_instructions(
+    entry: dict[str, str], ring: list[dict[str, Any]], active: str
+) -> str:
+    """Return the zero-downtime steps that rotate from *active* to *entry*."""
+    kid = entry["kid"]
+    next_ring = json.dumps([*ring, entry])
+    retired = json.dumps([*(e for e in ring if e.get("kid") != active), entry])
+    return f"""\
 # New signing key {kid!r}. These lines hold secrets (the new key and the
 # current ones): keep them in your secret store, never in the repository.
 #
-# 1. Add it as verify-only. Set both variables below, exactly, everywhere, and
-#    deploy. JWT_KEYS is the whole ring: the current keys, unchanged, then the
-#    new one (it replaces JWT_SIGNING_KEY, which is ignored once JWT_KEYS is
-#    set). The active key stays {active!r}.
+# Each step is given twice: as TOKENS settings for any site, then as the
+# environment variables this project's config/settings.py reads (JWT_KEYS is
+# TOKENS["SIGNING_KEYS"], JWT_ACTIVE_KID is TOKENS["ACTIVE_KID"]; JWT_KEYS,
+# once set, replaces JWT_SIGNING_KEY).
+#
+# 1. Add it as verify-only, everywhere, and deploy. The ring is the current
+#    keys, unchanged, then the new one. The active key stays {active!r}.
 #    (Public keys appear in /.well-known/jwks.json: if other services verify
 #    with them, wait its max-age, {JWKS_MAX_AGE} s, before step 2.)
-JWT_KEYS={next_ring}
+#      TOKENS["SIGNING_KEYS"] = {next_ring}
+#      TOKENS["ACTIVE_KID"] = {active!r}
+JWT_KEYS={shlex.quote(next_ring)}
 JWT_ACTIVE_KID={active}
 #
-# 2. Promote it: set JWT_ACTIVE_KID={kid} and deploy. New tokens carry
-#    kid={kid}; tokens signed by {active!r} still verify.
+# 2. Promote it and deploy. New tokens carry kid={kid}; tokens signed by
+#    {active!r} still verify.
+#      TOKENS["ACTIVE_KID"] = {kid!r}
 JWT_ACTIVE_KID={kid}
 #
 # 3. Retire {active!r} once the refresh token lifetime
 #    ({app_settings.REFRESH_TOKEN_LIFETIME}) has passed since step 2:
-JWT_KEYS={retired}
+#      TOKENS["SIGNING_KEYS"] = {retired}
+JWT_KEYS={shlex.quote(retired)}
 #
-# The new entry alone, for TOKENS["SIGNING_KEYS"] in a settings file:
+# The new entry alone:
 {json.dumps(entry)}
 """

@@ -1,12 +1,23 @@
-"""A JSON parser that refuses oversized and pathological bodies with a 4xx."""
+"""
+Request parsers of the token endpoints: hostile bodies are a 4xx in any site.
+
+The endpoints are public (sign-in, refresh, verify take no authentication), so
+they cannot rely on the site's ``DEFAULT_PARSER_CLASSES`` being hardened: DRF's
+own JSONParser lets a deeply nested document raise RecursionError (a 500) and
+reads bodies of any size.
+"""
+
+from __future__ import annotations
 
 import json
+from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from config.exceptions import PayloadTooLarge
+from tokens.exceptions import PayloadTooLarge
 
 
 class LimitedJSONParser(JSONParser):
@@ -16,11 +27,20 @@ class LimitedJSONParser(JSONParser):
     DRF reads the request stream directly, which bypasses Django's own body size
     check, so the limit is enforced here. Deeply nested documents raise
     RecursionError in the json module; they are a parse error, not a crash.
+    NaN and Infinity are not JSON (RFC 8259) and are refused too.
     """
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[bytes] | None,
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
+    ) -> Any:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1) if stream is not None else b""
+        try:
+            raw = stream.read(limit + 1 if limit is not None else -1) if stream else b""
+        except RequestDataTooBig as exc:
+            raise PayloadTooLarge() from exc
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge()
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
@@ -30,6 +50,5 @@ class LimitedJSONParser(JSONParser):
             raise ParseError("JSON parse error.") from exc
 
 
-def _reject_constant(name: str):
-    # NaN and Infinity are not JSON (RFC 8259).
+def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
