@@ -33,8 +33,8 @@ def plain_site_parsers(settings):
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_deeply_nested_json_is_a_parse_error(db, client, plain_site_parsers, path):
-    """2 KB of nested arrays: 400 in DRF's shape, not a RecursionError."""
-    body = "[" * 1000 + "]" * 1000
+    """40 KB of nested arrays: 400 in DRF's shape, not a RecursionError."""
+    body = "[" * 20_000 + "]" * 20_000
     response = client.post(path, body, content_type="application/json")
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json() == {"detail": "JSON parse error."}
