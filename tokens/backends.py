@@ -42,7 +42,12 @@ from rest_framework_simplejwt.exceptions import (
 
 from tokens.app_settings import app_settings
 
-HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+HMAC_DIGESTS = {
+    "HS256": hashlib.sha256,
+    "HS384": hashlib.sha384,
+    "HS512": hashlib.sha512,
+}
+HMAC_ALGORITHMS = frozenset(HMAC_DIGESTS)
 ASYMMETRIC_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"}
 )
@@ -412,10 +417,7 @@ token_backend = KeyRingBackend()
 
 _SEGMENT = re.compile(rb"[A-Za-z0-9_-]+")
 _PLAIN_HEADER = frozenset({"alg", "typ", "kid"})
-_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 _STRING_CLAIMS = ("iss", "aud", "jti", "sub")
-_TIME_CLAIMS = ("exp", "iat", "nbf")
-_LAST_DATE = 253402300799  # 9999-12-31T23:59:59Z: later dates are left to PyJWT
 
 
 def hmac_fast_decode(
@@ -436,7 +438,7 @@ def hmac_fast_decode(
             header = _loads_strict(_b64decode(header_b64))
         if not header.keys() <= _PLAIN_HEADER or header.get("alg") != key.algorithm:
             return None
-        digest = _HASHES[key.algorithm]
+        digest = HMAC_DIGESTS[key.algorithm]
         expected = hmac.new(key.verifying_key, raw[: -len(signature_b64) - 1], digest)
         if not hmac.compare_digest(expected.digest(), _b64decode(signature_b64)):
             return None
@@ -456,8 +458,8 @@ def _claims_plainly_valid(claims: dict[str, Any]) -> bool:
     if not all(type(claims[name]) is str for name in _STRING_CLAIMS):
         return False
     if not all(
-        type(claims[name]) is int and 0 <= claims[name] <= _LAST_DATE
-        for name in _TIME_CLAIMS
+        type(claims[name]) is int and 0 <= claims[name] <= MAX_NUMERIC_DATE
+        for name in NUMERIC_DATE_CLAIMS
     ):
         return False
     now, leeway = time.time(), app_settings.LEEWAY.total_seconds()
