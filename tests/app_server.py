@@ -99,3 +99,26 @@ def login(base: str, email: str) -> dict:
     )
     assert status == HTTPStatus.OK
     return pair
+
+
+def run_without_database(probe: str) -> object:
+    """
+    Run *probe* (Python source that prints one JSON line last) in a process
+    whose database is unreachable; return what it printed.
+    """
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": "postgres://root@127.0.0.1:1/unreachable",
+        "ALLOWED_HOSTS": "testserver",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])

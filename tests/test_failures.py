@@ -4,10 +4,7 @@ DRF's error shape, and recovers by itself. Real servers, real outages: an
 unreachable port, a terminated connection.
 """
 
-import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import RequestFactory
 
+from tests.app_server import run_without_database
 from tests.conftest import requires_postgres
 from tokens import services
 from tokens.models import RevocationReason
@@ -40,22 +38,7 @@ print(json.dumps({k: [r.status_code, r.json()] for k, r in results.items()}))
 
 def test_database_down_is_a_503_in_the_error_shape():
     """With PostgreSQL unreachable, endpoints answer 503 {"detail": ...}, not 500."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": "postgres://root@127.0.0.1:1/unreachable",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    answers = run_without_database(PROBE)
     for name, (status, body) in answers.items():
         assert status == 503, (name, status, body)
         assert "detail" in body

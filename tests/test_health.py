@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+
+from tests.app_server import run_without_database
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = "/api/health/ready/"
@@ -69,22 +67,7 @@ def test_readiness_needs_no_credentials_and_tells_no_secret(
 
 def test_database_down_is_a_503():
     """The database down: 503 in the error shape, the database named."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": "postgres://root@127.0.0.1:1/unreachable",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    status, body = json.loads(result.stdout.strip().splitlines()[-1])
+    status, body = run_without_database(PROBE)
     assert status == HTTPStatus.SERVICE_UNAVAILABLE
     assert body["database"] == "down"
     assert body["detail"]
