@@ -33,24 +33,20 @@ def test_tokens_imports_nothing_from_the_project():
 
 def test_tokens_works_on_a_site_with_the_stock_user_model():
     """Login, rotation, logout and refusal on a site with django.contrib.auth's User."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.stock_site.settings"}
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.stock_site.flow"],
-        cwd=TOKENS_DIR.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "stock site flow ok" in result.stdout
+    assert "stock site flow ok" in run_stock_site("settings", "flow")
 
 
 def test_every_password_change_revokes_on_a_stock_site():
     """The admin form, changepassword and set_password()+save() revoke; rehash not."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.stock_site.admin_settings"}
+    output = run_stock_site("admin_settings", "password_flow")
+    assert "stock site password flow ok" in output
+
+
+def run_stock_site(settings: str, script: str) -> str:
+    """Run ``tests.stock_site.<script>`` under its settings in its own process."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": f"tests.stock_site.{settings}"}
     result = subprocess.run(
-        [sys.executable, "-m", "tests.stock_site.password_flow"],
+        [sys.executable, "-m", f"tests.stock_site.{script}"],
         cwd=TOKENS_DIR.parent,
         env=env,
         capture_output=True,
@@ -58,4 +54,4 @@ def test_every_password_change_revokes_on_a_stock_site():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "stock site password flow ok" in result.stdout
+    return result.stdout
