@@ -43,7 +43,7 @@ class SessionJWTAuthentication(JWTAuthentication):
     # Fed only by get_validated_token above, which returns an AccessToken.
     def get_user(self, validated_token: AccessToken) -> Any:  # type: ignore[override]
         user = session_user_get(
-            session_id=str(validated_token.session_id),
+            session_id=validated_token.session_key,
             user_id=validated_token["sub"],
         )
         if user is None:

@@ -16,6 +16,7 @@ every token of the session (stored on the session, so rotation keeps it), and
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime
 from functools import lru_cache
@@ -68,9 +69,18 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+# The form every uuid4 minted here has; any other that uuid.UUID reads (upper
+# case, no hyphens, braces) is checked by uuid.UUID itself, more slowly.
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
 def _is_uuid(value: Any) -> bool:
     if not isinstance(value, str) or len(value) > MAX_CLAIM_LENGTH:
         return False
+    if _CANONICAL_UUID.fullmatch(value):
+        return True
     try:
         uuid.UUID(value)
     except ValueError:
@@ -239,6 +249,12 @@ class SessionToken(SimpleJWTToken):
     @property
     def session_id(self) -> uuid.UUID:
         return uuid.UUID(self.payload["sid"])
+
+    @property
+    def session_key(self) -> str:
+        """``session_id`` as the cache and the database spell it."""
+        sid: str = self.payload["sid"]
+        return sid if _CANONICAL_UUID.fullmatch(sid) else str(self.session_id)
 
     @property
     def jti(self) -> uuid.UUID:
