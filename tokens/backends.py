@@ -120,11 +120,54 @@ def _prepare_key(kid: str, algorithm: str, entry: dict[str, Any]) -> SigningKey:
     return SigningKey(kid, algorithm, signing, verifying)
 
 
+class VerifiedTokens:
+    """
+    Claims of the tokens this process has verified, by the token's SHA-256.
+
+    Verifying the same bytes again gives the same answer until the token
+    expires, as long as the keys and settings it was checked against stay: the
+    key ring that holds this is rebuilt when they change. A hit skips parsing,
+    the signature and the claim checks (the bulk of an authenticated request's
+    CPU, bench/notes.md); only ``exp`` is checked again. It decides nothing
+    about revocation: the session is checked on every request all the same.
+    The digest is kept, never the token. First in, first out, *size* at most.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        # digest -> (claims, the moment exp passes, leeway included)
+        self.entries: dict[bytes, tuple[dict[str, Any], float]] = {}
+
+    def get(self, digest: bytes) -> dict[str, Any] | None:
+        entry = self.entries.get(digest)
+        if entry is None:
+            return None
+        claims, expires = entry
+        if time.time() >= expires:
+            self.entries.pop(digest, None)
+            return None
+        # A copy: SimpleJWT's token API lets a caller change its payload.
+        return dict(claims)
+
+    def add(
+        self, digest: bytes, header: dict[str, Any], claims: dict[str, Any]
+    ) -> None:
+        # An untyped token is accepted only until a date: always check it again.
+        if self.size <= 0 or "typ" not in header:
+            return
+        if len(self.entries) >= self.size:
+            # Under threads another may have taken it out first.
+            self.entries.pop(next(iter(self.entries), b""), None)
+        expires = claims["exp"] + app_settings.LEEWAY.total_seconds()
+        self.entries[digest] = (dict(claims), expires)
+
+
 class KeyRing:
     def __init__(self, keys: list[SigningKey], active_kid: str | None) -> None:
         self.keys = {key.kid: key for key in keys}
         first = keys[0] if keys else None
         self.active = self.keys[active_kid] if active_kid else first
+        self.verified = VerifiedTokens(app_settings.VERIFIED_TOKENS_CACHE)
 
     @classmethod
     def from_settings(cls) -> KeyRing:
@@ -155,7 +198,9 @@ def get_key_ring() -> KeyRing:
 @receiver(setting_changed)
 def _reset_key_ring(*, setting: str, **kwargs: Any) -> None:
     global _key_ring
-    if setting == "TOKENS":
+    # SIMPLE_JWT: where TOKENS sets no issuer, audience or leeway, they come
+    # from there, and the ring's verified tokens were checked against them.
+    if setting in ("TOKENS", "SIMPLE_JWT"):
         _key_ring = None
 
 
@@ -329,6 +374,16 @@ def check_audience(payload: dict[str, Any]) -> None:
         raise TokenBackendError("Token audience is not ours")
 
 
+def _ascii(token: str | bytes) -> bytes | None:
+    # A token is ASCII; anything else is left to the full path to refuse.
+    if isinstance(token, bytes):
+        return token
+    try:
+        return token.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+
+
 class KeyRingBackend:
     """Sign and verify JWTs with the configured key ring."""
 
@@ -365,11 +420,32 @@ class KeyRingBackend:
         With ``verify_exp=False`` an expired token is still accepted (the admin's
         revoke-a-token page inspects them); the signature is always checked.
         """
+        raw = _ascii(token)
+        if not (verify and verify_exp) or raw is None:
+            return self._decode(token, verify, verify_exp)
+        if len(raw) > app_settings.MAX_TOKEN_BYTES:
+            raise TokenBackendError("Token is too large")
+        digest = hashlib.sha256(raw).digest()
+        verified = get_key_ring().verified
+        payload = verified.get(digest)
+        if payload is None:
+            header, payload = self._decode_with_header(token, True, True)
+            verified.add(digest, header, payload)
+        return payload
+
+    def _decode(
+        self, token: str | bytes, verify: bool, verify_exp: bool
+    ) -> dict[str, Any]:
+        return self._decode_with_header(token, verify, verify_exp)[1]
+
+    def _decode_with_header(
+        self, token: str | bytes, verify: bool, verify_exp: bool
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         key, header = self._select_key(token)
         payload = self._decode_claims(token, key, header, verify, verify_exp)
         check_audience(payload)
         check_token_type(header, payload)
-        return payload
+        return header, payload
 
     def _decode_claims(
         self,

@@ -229,6 +229,31 @@ def check_setting_choices(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     return messages
 
 
+# Settings that count something: a non-negative integer each.
+COUNTS = (
+    "CACHE_LOCAL_ENTRIES",
+    "VERIFIED_TOKENS_CACHE",
+    "MAX_TOKEN_BYTES",
+    "CACHE_TTL",
+)
+
+
+@register()
+def check_setting_counts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for name in COUNTS:
+        value = getattr(app_settings, name)
+        if type(value) is not int or value < 0:
+            messages.append(
+                Error(
+                    f"TOKENS[{name!r}] is {value!r}; "
+                    "it must be a whole number, 0 or more.",
+                    id="tokens.E043",
+                )
+            )
+    return messages
+
+
 @register()
 def check_obtain_serializer(
     app_configs: Any = None, **kwargs: Any
