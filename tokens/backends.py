@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -135,6 +136,7 @@ class VerifiedTokens:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self.lock = threading.Lock()
         # digest -> (claims, the moment exp passes, leeway included)
         self.entries: dict[bytes, tuple[dict[str, Any], float]] = {}
 
@@ -155,11 +157,13 @@ class VerifiedTokens:
         # An untyped token is accepted only until a date: always check it again.
         if self.size <= 0 or "typ" not in header:
             return
-        if len(self.entries) >= self.size:
-            # Under threads another may have taken it out first.
-            self.entries.pop(next(iter(self.entries), b""), None)
         expires = claims["exp"] + app_settings.LEEWAY.total_seconds()
-        self.entries[digest] = (dict(claims), expires)
+        # Reads need no lock (one dict operation each); of two threads adding,
+        # one must not iterate while the other changes the dict.
+        with self.lock:
+            if len(self.entries) >= self.size:
+                self.entries.pop(next(iter(self.entries)), None)
+            self.entries[digest] = (dict(claims), expires)
 
 
 class KeyRing:

@@ -9,6 +9,7 @@ or its session is revoked, and nothing but a digest of it is kept.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -200,3 +201,25 @@ def test_counts_must_be_whole_numbers(settings, value):
     assert isinstance(problem, Error)
     assert problem.id == "tokens.E043"
     assert "VERIFIED_TOKENS_CACHE" in problem.msg
+
+
+def test_threads_adding_at_once_keep_the_bound(user, settings):
+    # gthread workers verify in several threads of one process.
+    settings.TOKENS = {**settings.TOKENS, "VERIFIED_TOKENS_CACHE": 4}
+    accesses = [services.session_create(user=user).access for _ in range(40)]
+    failures: list[BaseException] = []
+
+    def verify_all(offset: int) -> None:
+        try:
+            for access in accesses[offset:] + accesses[:offset]:
+                AccessToken(access)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=verify_all, args=(n * 5,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(get_key_ring().verified.entries) <= 4
