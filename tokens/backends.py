@@ -154,8 +154,7 @@ class VerifiedTokens:
     def add(
         self, digest: bytes, header: dict[str, Any], claims: dict[str, Any]
     ) -> None:
-        # An untyped token is accepted only until a date: always check it again.
-        if self.size <= 0 or "typ" not in header:
+        if self.size <= 0 or not _rememberable(header, claims):
             return
         expires = claims["exp"] + app_settings.LEEWAY.total_seconds()
         # Reads need no lock (one dict operation each); of two threads adding,
@@ -164,6 +163,20 @@ class VerifiedTokens:
             if len(self.entries) >= self.size:
                 self.entries.pop(next(iter(self.entries)), None)
             self.entries[digest] = (dict(claims), expires)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _rememberable(header: dict[str, Any], claims: dict[str, Any]) -> bool:
+    # An access token: a refresh token is used once. Typed: an untyped one is
+    # accepted only until a date, so it is checked in full every time. Flat:
+    # the copy a hit returns is shallow, and a caller may change what it gets.
+    return (
+        claims.get("token_type") == "access"
+        and "typ" in header
+        and all(type(value) in _SCALARS for value in claims.values())
+    )
 
 
 class KeyRing:

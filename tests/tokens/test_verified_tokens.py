@@ -24,7 +24,7 @@ from tokens.authentication import SessionJWTAuthentication
 from tokens.backends import get_key_ring
 from tokens.checks import check_setting_counts
 from tokens.models import RevocationReason
-from tokens.tokens import AccessToken
+from tokens.tokens import AccessToken, RefreshToken
 
 
 @pytest.fixture
@@ -223,3 +223,22 @@ def test_threads_adding_at_once_keep_the_bound(user, settings):
         thread.join()
     assert failures == []
     assert len(get_key_ring().verified.entries) <= 4
+
+
+def test_refresh_tokens_are_not_remembered(pair):
+    # Each is used once; memory is kept for the access tokens sent again.
+    AccessToken(pair.access)
+    RefreshToken(pair.refresh)
+    assert list(get_key_ring().verified.entries) == [digest(pair.access)]
+
+
+def test_a_token_with_nested_claims_is_checked_in_full_every_time(
+    pair, authenticate, full_checks
+):
+    # What a hit returns is a shallow copy: a list inside it would be shared.
+    claims = {**claims_of(pair.access), "roles": ["reader"]}
+    nested = sign_hs256(hs_header(), claims)
+    authenticate(nested)
+    authenticate(nested)
+    assert len(full_checks) == 2
+    assert get_key_ring().verified.entries == {}
