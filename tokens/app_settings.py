@@ -177,8 +177,8 @@ class AppSettings:
     @cached_property
     def VERIFIED_TOKENS_CACHE(self) -> int:
         """
-        Tokens each process remembers having verified (by SHA-256, never the
-        token itself), so that the next request with the same token skips the
+        Access tokens each process remembers having verified (by SHA-256,
+        never the token itself), so that the next request with one skips the
         signature and claim checks; ``exp`` is checked every time, and so is
         the session. About 1.3 KB each. ``0`` verifies every request in full.
         Default: 1024.
