@@ -15,13 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.load import ROOT, Load, Server, http_status, run_wrk
 
 DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/revocable_jwt_bench"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 # Each group's results are saved as soon as it ends (BENCHMARKS.md included),
 # so a run cut short still reports what it measured.
 GROUPS = ("auth", "refresh", "flush", "memory", "micro", "login", "revoked")
@@ -70,8 +70,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def prepare_environment() -> None:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+
+def private_redis():
+    """
+    Start a redis-server of the run's own when REDIS_URL names none; return it.
+
+    A Redis that other programs use is not a measurement: every FLUSHDB of any
+    of its databases makes Redis tell each tracking connection to drop what it
+    holds, and a process's local copy of the revocation cache starts empty
+    again.
+    """
+    if os.environ.get("REDIS_URL"):
+        return None
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(Path(tempfile.mkdtemp(prefix="bench-redis-"))).start()
+    os.environ["REDIS_URL"] = server.url
+    return server
 
 
 def database_create() -> None:
@@ -312,7 +329,7 @@ def memory_group(ctx: dict, args: argparse.Namespace) -> dict:
     tokens = fixtures.bulk_access_tokens(user=ctx["user"], count=args.memory_sessions)
     warm = f"Bearer {fixtures.ours_pair(ctx['user']).access}"
     run_wrk(_auth(server, warm, args), args.warmup)
-    rss = [{"sessions": 0, "rss_kib": vm_rss_kib(worker)}]
+    rss = [{"sessions": 0, "rss_kib": vm_rss_kib(worker), **local_copy(server)}]
     bound = local_cache_bound()
     runs = []
     step = -(-len(tokens) // MEMORY_STEPS)
@@ -330,11 +347,23 @@ def memory_group(ctx: dict, args: argparse.Namespace) -> dict:
             )
             runs.append(run_wrk(load, 3600))
             seen = min(start + step, len(tokens))
-            rss.append({"sessions": seen, "rss_kib": vm_rss_kib(worker)})
-            log(f"  {seen} sessions seen: VmRSS {rss[-1]['rss_kib'] / 1024:.1f} MiB")
+            rss.append(
+                {"sessions": seen, "rss_kib": vm_rss_kib(worker), **local_copy(server)}
+            )
+            log(
+                f"  {seen} sessions seen: VmRSS {rss[-1]['rss_kib'] / 1024:.1f} MiB, "
+                f"local copy {rss[-1]['local']} sessions, dropped {rss[-1]['drops']}×"
+            )
             ctx["save"]("memory", {"rss": rss, "runs": runs, "bound": bound})
     fixtures.bulk_sessions_clear()
     return {"rss": rss, "runs": runs, "bound": bound}
+
+
+def local_copy(server: Server) -> dict[str, int]:
+    """Ask the (one-worker) server how full its local copy is, and how often
+    it was dropped (a reconnect, a timeout, a flush of the Redis server)."""
+    with urllib.request.urlopen(server.url + "/bench/state/", timeout=10) as answer:
+        return json.load(answer)
 
 
 def vm_rss_kib(pid: int) -> int:
@@ -390,7 +419,16 @@ def main(argv: list[str] | None = None) -> int:
         report.write(saved["results"], saved["machine"], args)
         return 0
     prepare_environment()
-    log("database: create and migrate")
+    redis_server = private_redis()
+    try:
+        return run(args)
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    log(f"database: create and migrate; Redis at {os.environ['REDIS_URL']}")
     database_create()
     manage("migrate", "--noinput", "-v", "0")
 

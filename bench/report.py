@@ -312,14 +312,27 @@ def _memory(result: dict) -> list[str]:
             else "none (nothing is kept per session)."
         ),
         "",
-        "| sessions seen | VmRSS MiB | growth MiB |",
-        "|---:|---:|---:|",
+        "| sessions seen | VmRSS MiB | growth MiB | sessions in the local copy "
+        "| times the copy was dropped |",
+        "|---:|---:|---:|---:|---:|",
     ]
     for step in rss:
         growth = (step["rss_kib"] - rss[0]["rss_kib"]) / 1024
+        # Runs before the local copy was reported have no such columns.
+        local, drops = step.get("local", ""), step.get("drops", "")
         lines.append(
-            f"| {step['sessions']:,} | {step['rss_kib'] / 1024:.1f} | {growth:+.1f} |"
+            f"| {step['sessions']:,} | {step['rss_kib'] / 1024:.1f} | {growth:+.1f} "
+            f"| {local:,} | {drops} |"
+            if local != ""
+            else f"| {step['sessions']:,} | {step['rss_kib'] / 1024:.1f} "
+            f"| {growth:+.1f} | | |"
         )
+    lines += [
+        "",
+        "The copy is dropped when the process connects to Redis (the first time "
+        "included), when the connection breaks or times out, and when Redis is "
+        "flushed.",
+    ]
     if errors:
         lines += ["", f"**{errors} requests failed: these numbers are not valid.**"]
     return [*lines, ""]

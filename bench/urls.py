@@ -9,13 +9,14 @@ from rest_framework_simplejwt.authentication import (
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts.views import MeView, ProfileDetailView
-from bench.views import ping
+from bench.views import local_copy, ping
 from config.urls import urlpatterns as project_urlpatterns
 from tokens.authentication import SessionJWTAuthentication
 
 urlpatterns = [
     *project_urlpatterns,
     path("bench/none/", ping()),
+    path("bench/state/", local_copy),
     path("bench/ours/", ping(SessionJWTAuthentication)),
     path("bench/simplejwt/", ping(JWTAuthentication)),
     path("bench/stateless/", ping(JWTStatelessUserAuthentication)),

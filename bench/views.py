@@ -1,5 +1,6 @@
 """One small view, mounted once per authentication class under test."""
 
+from django.http import HttpRequest, JsonResponse
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,3 +22,16 @@ def ping(*authentication_classes: type):
     if not authentication_classes:
         return Ping.as_view(authentication_classes=[], permission_classes=[AllowAny])
     return Ping.as_view(authentication_classes=list(authentication_classes))
+
+
+def local_copy(request: HttpRequest) -> JsonResponse:
+    """How many sessions this process holds in memory, and how often it dropped them."""
+    from tokens.state import get_state
+
+    state = get_state()
+    return JsonResponse(
+        {
+            "local": len(getattr(state, "local", ())),
+            "drops": getattr(state, "stats", {}).get("drops", 0),
+        }
+    )

@@ -341,7 +341,7 @@ class RedisSessionState:
         self.lease_until = 0.0
         self.retry_at = 0.0
         self.stats = dict.fromkeys(
-            ("local", "remote", "drains", "reconnects", "waits"), 0
+            ("local", "remote", "drains", "reconnects", "waits", "drops"), 0
         )
 
     def _connection(self, conf: dict[str, Any]) -> Any:
@@ -401,6 +401,7 @@ class RedisSessionState:
                 self._forget_local(self.owner.get(key))
 
     def _drop_local(self) -> None:
+        self.stats["drops"] += 1
         self.local.clear()
         self.owner.clear()
         self.epoch = None
