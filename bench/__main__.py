@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--flush-rows", type=int, default=1_000_000)
     parser.add_argument(
         "--flush-args",
-        default="--batch-size 1000 --pause 0.1",
+        default="--batch-size 1000 --pause 0.25",
         help="options of flushexpiredtokens in the flush group",
     )
     parser.add_argument(
