@@ -11,24 +11,10 @@ import pytest
 from django.core.cache import caches
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.test import APIRequestFactory
 
 from tests.redis_server import RedisServer
 from tokens import services, state
-from tokens.authentication import SessionJWTAuthentication
 from tokens.models import PendingTombstone, RevocationReason, Session
-
-
-@pytest.fixture
-def authenticate():
-    """Run the authentication class on a request carrying *access*."""
-    factory = APIRequestFactory()
-
-    def run(access: str):
-        request = factory.get("/", HTTP_AUTHORIZATION=f"Bearer {access}")
-        return SessionJWTAuthentication().authenticate(request)
-
-    return run
 
 
 @pytest.fixture

@@ -16,26 +16,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.checks import Error
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.test import APIRequestFactory
 
 from tests.tokens.craft import claims_of, hs_header, sign_hs256
 from tokens import backends, services
-from tokens.authentication import SessionJWTAuthentication
 from tokens.backends import get_key_ring
 from tokens.checks import check_setting_counts
 from tokens.models import RevocationReason
 from tokens.tokens import AccessToken, RefreshToken
-
-
-@pytest.fixture
-def authenticate():
-    factory = APIRequestFactory()
-
-    def run(access: str):
-        request = factory.get("/", HTTP_AUTHORIZATION=f"Bearer {access}")
-        return SessionJWTAuthentication().authenticate(request)
-
-    return run
 
 
 @pytest.fixture(autouse=True)
