@@ -110,9 +110,20 @@ class SessionRevocationUserAdminMixin(RevocationAdminMixin):
             inlines.append(self.session_inline)
         return inlines
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        if self.actions is None or IS_POPUP_VAR in request.GET:
+    def get_actions(
+        self, request: HttpRequest, action_location: Any = None
+    ) -> dict[str, Any]:
+        # Django 6.1 also asks for the change form's actions (action_location);
+        # earlier versions call get_actions(request), for the change list. The
+        # change form has its own "Revoke all sessions" button.
+        if action_location is None:
+            actions = super().get_actions(request)
+        else:
+            actions = super().get_actions(request, action_location=action_location)  # type: ignore[call-arg]  # Django 6.1+
+        on_change_list = (
+            getattr(action_location, "value", "CHANGE_LIST") == "CHANGE_LIST"
+        )
+        if self.actions is None or IS_POPUP_VAR in request.GET or not on_change_list:
             return actions
         if "revoke_all_sessions" not in actions and self.has_revoke_permission(request):
             action = self.get_action("revoke_all_sessions")
