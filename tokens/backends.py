@@ -439,8 +439,8 @@ class KeyRingBackend:
         """
         raw = _ascii(token)
         if not (verify and verify_exp) or raw is None:
-            return self._decode(token, verify, verify_exp)
-        if len(raw) > app_settings.MAX_TOKEN_BYTES:
+            return self._decode_with_header(token, verify, verify_exp)[1]
+        if len(raw) > app_settings.MAX_TOKEN_BYTES:  # before hashing it
             raise TokenBackendError("Token is too large")
         digest = hashlib.sha256(raw).digest()
         verified = get_key_ring().verified
@@ -449,11 +449,6 @@ class KeyRingBackend:
             header, payload = self._decode_with_header(token, True, True)
             verified.add(digest, header, payload)
         return payload
-
-    def _decode(
-        self, token: str | bytes, verify: bool, verify_exp: bool
-    ) -> dict[str, Any]:
-        return self._decode_with_header(token, verify, verify_exp)[1]
 
     def _decode_with_header(
         self, token: str | bytes, verify: bool, verify_exp: bool

@@ -205,7 +205,7 @@ class SessionUser(SimpleLazyObject):
     # LazyObject's __getattribute__ runs in Python on every attribute read, to
     # hide its proxy methods from hasattr() when the wrapped object lacks them
     # (a user has none of them). A view reads a loaded user's fields dozens of
-    # times a request: 1.1 µs a read through it, 0.2 µs without it.
+    # times a request: 1.1 µs a read through it, 0.56 µs without it.
     __getattribute__ = object.__getattribute__
 
     def __init__(self, pk: Any) -> None:
