@@ -23,6 +23,12 @@ brute-force protection and django-axes: a successful sign-in consumes nothing,
 so signing in often never gets a user a 429. The view reports a failure with
 ``failed_login_record``.
 
+Every bucket is read, decided and counted under its own lock in the cache, so
+a parallel burst gets no more requests past a limit than a sequence would. A
+sign-in attempt counts as a failure from the moment it is let in, while its
+password is checked, and gets its count back when the request ends without a
+failure (``request_finished``).
+
 Accounts are keyed by a digest of their canonical name, the form sign-in
 compares (``ACCOUNT_NORMALIZER``), so look-alike spellings such as a fullwidth
 ``ｔ`` count in the account's own bucket.
@@ -38,10 +44,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +58,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache as default_cache
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import request_finished
 from django.utils.module_loading import import_string
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -59,7 +69,14 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
+logger = logging.getLogger(__name__)
+
 SHARED_CACHE_RETRY = 5.0  # seconds between attempts at a failing cache
+# A bucket's lock: the cache's smallest timeout (whole seconds in Redis), how
+# long a request waits for it, and how often it tries.
+BUCKET_LOCK_TIMEOUT = 1
+BUCKET_LOCK_WAIT = 1.5
+BUCKET_LOCK_POLL = 0.002
 # Counters of the per-process fallback; enough for every client of an outage,
 # and culled like any LocMemCache beyond that.
 FALLBACK_MAX_ENTRIES = 50_000
@@ -115,6 +132,12 @@ class FailoverCache:
     def set(self, key: str, value: Any, timeout: float | None = None) -> None:
         self._run("set", key, value, timeout)
 
+    def add(self, key: str, value: Any, timeout: float | None = None) -> bool:
+        return bool(self._run("add", key, value, timeout))
+
+    def delete(self, key: str) -> None:
+        self._run("delete", key)
+
     def _run(self, method: str, *args: Any) -> Any:
         if shared_cache_health.usable():
             try:
@@ -161,12 +184,54 @@ class ScopedThrottle(SimpleRateThrottle):
         return default_cache
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        # FailoverCache is no BaseCache: it has the get/set SimpleRateThrottle uses.
+        """
+        SimpleRateThrottle's check, made atomic: reading the bucket, deciding
+        and counting the request happen under the bucket's lock, so that of
+        any number of concurrent requests at most the rate's number pass
+        (SimpleRateThrottle's get-then-set let a parallel burst through).
+        """
+        # FailoverCache is no BaseCache: it has the get/set/add/delete used here.
         self.cache = FailoverCache(self.get_shared_cache(), scope=self.scope)  # type: ignore[assignment]
-        allowed = super().allow_request(request, view)
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        with self.bucket_locked():
+            self.now = self.timer()
+            self.history = self.bucket_read()
+            if len(self.history) >= self.num_requests:
+                allowed = self.throttle_failure()
+            else:
+                allowed = self.throttle_success()
         if not allowed:
             self.throttled(request)
         return allowed
+
+    def bucket_read(self) -> list[float]:
+        """Return the moments counted in the window, newest first."""
+        history = self.cache.get(self.key, [])
+        return [moment for moment in history if moment > self.now - self.duration]
+
+    @contextmanager
+    def bucket_locked(self) -> Iterator[None]:
+        """
+        Hold this bucket's lock (``cache.add``, atomic in Redis and LocMemCache)
+        for a read and a write. A lock left by a process that died expires after
+        BUCKET_LOCK_TIMEOUT; a waiter gives up after BUCKET_LOCK_WAIT and goes on
+        unlocked rather than never answering.
+        """
+        lock, owner = f"{self.key}:lock", secrets.token_hex(8)
+        deadline = time.monotonic() + BUCKET_LOCK_WAIT
+        held = self.cache.add(lock, owner, BUCKET_LOCK_TIMEOUT)
+        while not held and time.monotonic() < deadline:
+            time.sleep(BUCKET_LOCK_POLL)
+            held = self.cache.add(lock, owner, BUCKET_LOCK_TIMEOUT)
+        try:
+            yield
+        finally:
+            if held and self.cache.get(lock) == owner:
+                self.cache.delete(lock)
 
     def throttled(self, request: Request) -> None:
         """Log a refusal as a security event: the scope and client, no account."""
@@ -247,33 +312,65 @@ else:
 
 class FailureCountingMixin(_FailureCountingBase):
     """
-    Refuse once the window holds the rate's number of *failures*; count nothing
-    on the way in. ``failed_login_record`` counts a failure afterwards.
-    """
+    Refuse once the window holds the rate's number of *failures*.
 
-    def throttle_success(self) -> bool:
-        self.request_pending.append(self)
-        return True
+    An attempt is counted on the way in, atomically, as if it were going to
+    fail: of a parallel burst no more pass than the bucket has room for, even
+    while every one of them is still checking its password. A failure keeps
+    its count (``failed_login_record``); any other end of the request (a
+    successful sign-in, an error, another throttle's 429) gives it back when
+    the request finishes, so a success consumes nothing.
+    """
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         self.request_pending = getattr(request, FAILURES_ATTRIBUTE, None) or []
         setattr(request, FAILURES_ATTRIBUTE, self.request_pending)
+        _pending_refunds.set(self.request_pending)
         return super().allow_request(request, view)
 
-    def failure_record(self) -> None:
-        """Add one failure to this throttle's bucket for the request it allowed."""
-        # Re-read: other requests may have failed since this one was allowed.
-        history = self.cache.get(self.key, [])
-        now = self.timer()
-        history = [moment for moment in history if moment > now - self.duration]
-        self.cache.set(self.key, [now, *history], self.duration)
+    def throttle_success(self) -> bool:
+        super().throttle_success()
+        self.request_pending.append(self)
+        return True
+
+    def refund(self) -> None:
+        """Take back the count of the request this throttle allowed."""
+        with self.bucket_locked():
+            history = self.cache.get(self.key, [])
+            if self.now in history:
+                history.remove(self.now)
+                self.cache.set(self.key, history, self.duration)
+
+
+# The failure-counting throttles that allowed the request being served and
+# whose count is to be given back at its end, unless it failed.
+_pending_refunds: ContextVar[list[FailureCountingMixin] | None] = ContextVar(
+    "tokens_throttle_refunds", default=None
+)
 
 
 def failed_login_record(*, request: Any) -> None:
-    """Count a failed sign-in in the failure buckets that allowed *request*."""
-    for throttle in getattr(request, FAILURES_ATTRIBUTE, None) or []:
-        throttle.failure_record()
-    setattr(request, FAILURES_ATTRIBUTE, [])
+    """Keep the counts that allowed *request*: it was a failed sign-in."""
+    pending = getattr(request, FAILURES_ATTRIBUTE, None)
+    if pending:
+        pending.clear()
+
+
+def pending_refunds_apply(**kwargs: Any) -> None:
+    """At the end of a request, give back the counts of attempts that did not fail."""
+    pending = _pending_refunds.get()
+    if not pending:
+        return
+    _pending_refunds.set(None)
+    for throttle in pending:
+        try:
+            throttle.refund()
+        except Exception:
+            logger.exception("could not give back a sign-in throttle's count")
+    pending.clear()
+
+
+request_finished.connect(pending_refunds_apply, dispatch_uid="tokens_throttle_refunds")
 
 
 class LoginIPThrottle(ScopedThrottle):
