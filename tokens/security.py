@@ -22,8 +22,8 @@ A field that does not apply is ``None``. Events may add their own fields
 passed here; as a last guard, a value shaped like a JWT is replaced.
 
 ``ConsoleFormatter`` shows the fields in a development console; production
-emits them as JSON (python-json-logger's ``JsonFormatter``, see README,
-"Logging").
+emits them as JSON (python-json-logger's ``JsonFormatter``, see SECURITY.md,
+"Security events").
 """
 
 from __future__ import annotations
