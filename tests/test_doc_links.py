@@ -173,3 +173,19 @@ def test_every_section_named_in_prose_exists():
         if path.name != "test_doc_links.py" and (found := section_problems(path))
     }
     assert problems == {}
+
+
+REPOSITORY_PATH = re.compile(
+    r"`((?:accounts|bench|config|docs|static|templates|tests|tokens)/[\w./-]*)`"
+)
+
+
+# The changelog names files of the past too.
+CURRENT = [d for d in DOCUMENTS if d.name != "CHANGELOG.md"]
+
+
+@pytest.mark.parametrize("document", CURRENT, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_file_a_document_names_exists(document):
+    """`tests/test_fuzz.py` and the like, named in prose, are repository files."""
+    named = set(REPOSITORY_PATH.findall(document.read_text()))
+    assert sorted(p for p in named if not (ROOT / p).exists()) == []

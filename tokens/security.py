@@ -7,7 +7,8 @@ pipeline can index them:
 
 ``event``     what happened (``login_failed``, ``session_created``,
               ``session_revoked``, ``reuse_detected``, ``throttled``,
-              ``throttle_degraded``, ``staff_revocation``);
+              ``throttle_degraded``, ``admin_sessions_revoked``,
+              ``admin_user_sessions_revoked``);
 ``sid``       the session id, when a session is concerned;
 ``user_id``   the user the event is about;
 ``ip``        the client address as DRF resolves it behind ``NUM_PROXIES``
