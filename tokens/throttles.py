@@ -23,11 +23,11 @@ brute-force protection and django-axes: a successful sign-in consumes nothing,
 so signing in often never gets a user a 429. The view reports a failure with
 ``failed_login_record``.
 
-Every bucket is read, decided and counted under its own lock in the cache, so
-a parallel burst gets no more requests past a limit than a sequence would. A
-sign-in attempt counts as a failure from the moment it is let in, while its
-password is checked, and gets its count back when the request ends without a
-failure (``request_finished``).
+A bucket is decided and counted in one atomic step (``bucket_take``: a Lua
+script over a sorted set on Redis), so a parallel burst gets no more requests
+past a limit than a sequence would. A sign-in attempt counts as a failure from
+the moment it is let in, while its password is checked, and gets its count
+back when the request ends without a failure (``request_finished``).
 
 Accounts are keyed by a digest of their canonical name, the form sign-in
 compares (``ACCOUNT_NORMALIZER``), so look-alike spellings such as a fullwidth
@@ -44,13 +44,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache as default_cache
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.core.signals import request_finished
 from django.utils.module_loading import import_string
 from rest_framework.throttling import SimpleRateThrottle
@@ -72,11 +74,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SHARED_CACHE_RETRY = 5.0  # seconds between attempts at a failing cache
-# A bucket's lock: the cache's smallest timeout (whole seconds in Redis), how
-# long a request waits for it, and how often it tries.
-BUCKET_LOCK_TIMEOUT = 1
-BUCKET_LOCK_WAIT = 1.5
-BUCKET_LOCK_POLL = 0.002
 # Counters of the per-process fallback; enough for every client of an outage,
 # and culled like any LocMemCache beyond that.
 FALLBACK_MAX_ENTRIES = 50_000
@@ -117,36 +114,104 @@ def fallback_cache() -> BaseCache:
     return _fallback_cache
 
 
+# Buckets ----------------------------------------------------------------------
+
+# One atomic step on Redis: drop the moments that left the window, then count
+# this one if the window has room; otherwise answer the oldest moment counted.
+TAKE_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+    redis.call('PEXPIRE', KEYS[1], ARGV[5])
+    return {1}
+end
+return {0, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
+"""
+# Other caches keep a bucket as one list; its read and write are made under
+# this lock, which is atomic for a cache in the process's memory (LocMemCache,
+# the fallback). A cache shared by processes other than Redis (memcached, the
+# database) is counted atomically within each process only.
+_bucket_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Take:
+    """One request to count at *now* in a window of *duration* holding *limit*."""
+
+    now: float
+    duration: int
+    limit: int
+    member: str
+
+
+def bucket_take(cache: BaseCache, key: str, take: Take) -> float | None:
+    """
+    Count *take* in the bucket *key* if its window has room and return None;
+    otherwise return the oldest moment the window holds. Atomic on Redis.
+    """
+    if isinstance(cache, RedisCache):
+        # Django's RedisCache has no sorted sets: its own client, its key.
+        client = cache._cache.get_client(write=True)
+        answer = client.eval(
+            TAKE_SCRIPT,
+            1,
+            cache.make_and_validate_key(key),
+            repr(take.now),
+            repr(take.now - take.duration),
+            take.limit,
+            take.member,
+            math.ceil(take.duration * 1000),
+        )
+        return None if answer[0] == 1 else float(answer[1])
+    with _bucket_lock:
+        window = [
+            (moment, member)
+            for moment, member in cache.get(key, [])
+            if moment > take.now - take.duration
+        ]
+        if len(window) >= take.limit:
+            return min(moment for moment, _ in window)
+        cache.set(key, [*window, (take.now, take.member)], take.duration)
+        return None
+
+
+def bucket_give_back(cache: BaseCache, key: str, member: str, duration: int) -> None:
+    """Remove the request *member* from the bucket *key* (of a *duration* window)."""
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        client.zrem(cache.make_and_validate_key(key), member)
+        return
+    with _bucket_lock:
+        window = cache.get(key, [])
+        kept = [(moment, m) for moment, m in window if m != member]
+        if len(kept) != len(window):
+            cache.set(key, kept, duration)
+
+
 class FailoverCache:
     """
-    The ``get``/``set`` a throttle needs: on the shared cache, or on the
+    The bucket operations a throttle needs: on the shared cache, or on the
     per-process fallback while the shared one fails.
     """
 
     def __init__(self, shared: BaseCache, *, scope: str) -> None:
         self.shared, self.scope = shared, scope
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._run("get", key, default)
+    def take(self, key: str, take: Take) -> float | None:
+        return self._run(lambda cache: bucket_take(cache, key, take))
 
-    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
-        self._run("set", key, value, timeout)
+    def give_back(self, key: str, member: str, duration: int) -> None:
+        self._run(lambda cache: bucket_give_back(cache, key, member, duration))
 
-    def add(self, key: str, value: Any, timeout: float | None = None) -> bool:
-        return bool(self._run("add", key, value, timeout))
-
-    def delete(self, key: str) -> None:
-        self._run("delete", key)
-
-    def _run(self, method: str, *args: Any) -> Any:
+    def _run(self, operation: Callable[[BaseCache], Any]) -> Any:
         if shared_cache_health.usable():
             try:
-                return getattr(self.shared, method)(*args)
+                return operation(self.shared)
             except Exception as exc:
                 # Any cache error (redis-py's ConnectionError or TimeoutError, a
                 # stale pooled connection at reconnect) degrades, never a 500.
                 self._degraded(exc)
-        return getattr(fallback_cache(), method)(*args)
+        return operation(fallback_cache())
 
     def _degraded(self, exc: Exception) -> None:
         if shared_cache_health.failed():
@@ -185,53 +250,35 @@ class ScopedThrottle(SimpleRateThrottle):
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         """
-        SimpleRateThrottle's check, made atomic: reading the bucket, deciding
-        and counting the request happen under the bucket's lock, so that of
-        any number of concurrent requests at most the rate's number pass
-        (SimpleRateThrottle's get-then-set let a parallel burst through).
+        SimpleRateThrottle's sliding window, counted atomically: dropping the
+        moments that left the window, deciding and counting this request are
+        one step (``bucket_take``), so that of any number of concurrent
+        requests at most the rate's number pass. SimpleRateThrottle's
+        get-then-set let a parallel burst through.
         """
-        # FailoverCache is no BaseCache: it has the get/set/add/delete used here.
+        # FailoverCache is no BaseCache: it has the bucket operations used here.
         self.cache = FailoverCache(self.get_shared_cache(), scope=self.scope)  # type: ignore[assignment]
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        with self.bucket_locked():
-            self.now = self.timer()
-            self.history = self.bucket_read()
-            if len(self.history) >= self.num_requests:
-                allowed = self.throttle_failure()
-            else:
-                allowed = self.throttle_success()
-        if not allowed:
-            self.throttled(request)
-        return allowed
+        self.now = self.timer()
+        self.member = f"{self.now!r}:{secrets.token_hex(6)}"
+        take = Take(self.now, self.duration, self.num_requests, self.member)
+        self.oldest = self.cache.take(self.key, take)  # type: ignore[attr-defined]
+        if self.oldest is None:
+            return self.throttle_success()
+        self.throttled(request)
+        return self.throttle_failure()
 
-    def bucket_read(self) -> list[float]:
-        """Return the moments counted in the window, newest first."""
-        history = self.cache.get(self.key, [])
-        return [moment for moment in history if moment > self.now - self.duration]
+    def throttle_success(self) -> bool:
+        # Counted already, by the bucket's one atomic step.
+        return True
 
-    @contextmanager
-    def bucket_locked(self) -> Iterator[None]:
-        """
-        Hold this bucket's lock (``cache.add``, atomic in Redis and LocMemCache)
-        for a read and a write. A lock left by a process that died expires after
-        BUCKET_LOCK_TIMEOUT; a waiter gives up after BUCKET_LOCK_WAIT and goes on
-        unlocked rather than never answering.
-        """
-        lock, owner = f"{self.key}:lock", secrets.token_hex(8)
-        deadline = time.monotonic() + BUCKET_LOCK_WAIT
-        held = self.cache.add(lock, owner, BUCKET_LOCK_TIMEOUT)
-        while not held and time.monotonic() < deadline:
-            time.sleep(BUCKET_LOCK_POLL)
-            held = self.cache.add(lock, owner, BUCKET_LOCK_TIMEOUT)
-        try:
-            yield
-        finally:
-            if held and self.cache.get(lock) == owner:
-                self.cache.delete(lock)
+    def wait(self) -> float | None:
+        """Seconds until the oldest request counted leaves the window."""
+        return max(0.0, self.oldest + self.duration - self.now)
 
     def throttled(self, request: Request) -> None:
         """Log a refusal as a security event: the scope and client, no account."""
@@ -329,17 +376,12 @@ class FailureCountingMixin(_FailureCountingBase):
         return super().allow_request(request, view)
 
     def throttle_success(self) -> bool:
-        super().throttle_success()
         self.request_pending.append(self)
         return True
 
     def refund(self) -> None:
         """Take back the count of the request this throttle allowed."""
-        with self.bucket_locked():
-            history = self.cache.get(self.key, [])
-            if self.now in history:
-                history.remove(self.now)
-                self.cache.set(self.key, history, self.duration)
+        self.cache.give_back(self.key, self.member, self.duration)  # type: ignore[attr-defined]
 
 
 # The failure-counting throttles that allowed the request being served and
