@@ -144,15 +144,19 @@ class Take:
     member: str
 
 
+def _redis_client(cache: RedisCache) -> Any:
+    # Django's RedisCache has no sorted sets: its own redis-py client, which
+    # every Django since 4.0 keeps there.
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+
+
 def bucket_take(cache: BaseCache, key: str, take: Take) -> float | None:
     """
     Count *take* in the bucket *key* if its window has room and return None;
     otherwise return the oldest moment the window holds. Atomic on Redis.
     """
     if isinstance(cache, RedisCache):
-        # Django's RedisCache has no sorted sets: its own client, its key.
-        client = cache._cache.get_client(write=True)
-        answer = client.eval(
+        answer = _redis_client(cache).eval(
             TAKE_SCRIPT,
             1,
             cache.make_and_validate_key(key),
@@ -170,7 +174,7 @@ def bucket_take(cache: BaseCache, key: str, take: Take) -> float | None:
             if moment > take.now - take.duration
         ]
         if len(window) >= take.limit:
-            return min(moment for moment, _ in window)
+            return float(min(moment for moment, _ in window))
         cache.set(key, [*window, (take.now, take.member)], take.duration)
         return None
 
@@ -178,8 +182,7 @@ def bucket_take(cache: BaseCache, key: str, take: Take) -> float | None:
 def bucket_give_back(cache: BaseCache, key: str, member: str, duration: int) -> None:
     """Remove the request *member* from the bucket *key* (of a *duration* window)."""
     if isinstance(cache, RedisCache):
-        client = cache._cache.get_client(write=True)
-        client.zrem(cache.make_and_validate_key(key), member)
+        _redis_client(cache).zrem(cache.make_and_validate_key(key), member)
         return
     with _bucket_lock:
         window = cache.get(key, [])
@@ -198,7 +201,8 @@ class FailoverCache:
         self.shared, self.scope = shared, scope
 
     def take(self, key: str, take: Take) -> float | None:
-        return self._run(lambda cache: bucket_take(cache, key, take))
+        oldest: float | None = self._run(lambda cache: bucket_take(cache, key, take))
+        return oldest
 
     def give_back(self, key: str, member: str, duration: int) -> None:
         self._run(lambda cache: bucket_give_back(cache, key, member, duration))
@@ -231,6 +235,9 @@ class ScopedThrottle(SimpleRateThrottle):
     # Set from the rate by SimpleRateThrottle.__init__ (its stub leaves it out);
     # read only while a rate is set.
     duration: int
+    num_requests: int
+    # The oldest moment of a full window, for Retry-After.
+    oldest: float | None = None
 
     def get_rate(self) -> str | None:
         return app_settings.throttle_rate(self.scope)
@@ -278,6 +285,8 @@ class ScopedThrottle(SimpleRateThrottle):
 
     def wait(self) -> float | None:
         """Seconds until the oldest request counted leaves the window."""
+        if self.oldest is None:
+            return None
         return max(0.0, self.oldest + self.duration - self.now)
 
     def throttled(self, request: Request) -> None:
