@@ -56,7 +56,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache as default_cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -253,7 +253,9 @@ class ScopedThrottle(SimpleRateThrottle):
 
     def get_shared_cache(self) -> BaseCache:
         """Return the cache shared by every process (DRF's: the default cache)."""
-        return default_cache
+        # The backend itself, not django.core.cache.cache's proxy to it: the
+        # bucket operations pick Redis's atomic script by the backend's class.
+        return caches[DEFAULT_CACHE_ALIAS]
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         """

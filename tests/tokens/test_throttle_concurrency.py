@@ -1,7 +1,8 @@
 """
 Sign-in throttles under a parallel burst: real threads, each with its own
-PostgreSQL connection, counting in the shared Redis. A guess counts from the
-moment it is let in, so no burst gets more guesses than the limit.
+PostgreSQL connection, counting in Redis (a private server: a shared one may
+be flushed by others mid-test). A guess counts from the moment it is let in,
+so no burst gets more guesses than the limit.
 """
 
 from __future__ import annotations
@@ -64,7 +65,18 @@ def burst(email: str, password: str, count: int = BURST) -> Counter:
 
 
 @pytest.fixture
-def slow_hashing(settings, make_user):
+def slow_hashing(settings, make_user, redis_server):
+    """A user whose password takes a while to check; throttles on a private Redis."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url,
+            # Thirty threads on a small machine: no timeout, hence no fallback
+            # to counting in memory, which would be a second bucket.
+            "OPTIONS": {"socket_timeout": 5},
+        },
+    }
     settings.PASSWORD_HASHERS = [f"{__name__}.SlowHasher"]
     return make_user()
 
