@@ -63,12 +63,15 @@ def user_register(
     """
     Create an account for *email*, or answer exactly as if one were created.
 
-    For an address that already has an account (active or not) nothing is
-    created: the answer carries a fresh random id that names no user (ids are
-    random, so it looks like any new one), and the owner is sent a notice
-    instead of the welcome mail. Both paths validate and hash the password, and
-    their mail leaves after the response, so they also take about as long.
-    Registration therefore does not tell whether an address is registered.
+    For an address that already has an account (active or not, verified or
+    not) nothing is created: the answer carries a fresh random id that names no
+    user (ids are random, so it looks like any new one), and the owner is sent
+    a notice instead of the welcome mail. Both paths validate and hash the
+    password once, keep the same claim, and enqueue the same task with the
+    same arguments (``accounts.tasks.registration_mail``), after the response;
+    the task, in the worker, decides which mail to send. Neither the answer
+    nor the work left on the request's worker tells whether an address is
+    registered.
 
     Unless ``ACCOUNTS_EMAIL_VERIFICATION`` is ``none``, a new account is sent
     a verification link instead of the welcome mail. In ``mandatory`` mode both
@@ -79,14 +82,24 @@ def user_register(
     whoever registers an address can then sign in with the password they chose
     only if the account was new, which tells (see the README, "Accounts").
     """
+    from accounts.tasks import registration_mail
+
     email = _email_normalize(email)
     user = User(email=email, display_name=display_name)
     _password_validate(password, user=user, field="password")
     user.set_password(password)
+    registration = _registration_save(user)
+    _registration_claim_keep(email, user.password)
+    kwargs = {"user_id": registration.id, "email": email}
+    mail_queue(message=Deferred(task=registration_mail, kwargs=kwargs), outbox=outbox)
+    return registration
+
+
+def _registration_save(user: User) -> Registration:
+    """Insert *user*, or answer with an id naming nobody if the address is taken."""
     for attempt in range(INSERT_ATTEMPTS):
-        if _email_registered(email):
-            _registration_claim_keep(email, user.password)
-            return _registration_duplicate(email, outbox)
+        if _email_registered(user.email):
+            return Registration(id=new_user_id(), email=user.email)
         user.pk = new_user_id()
         try:
             with transaction.atomic():
@@ -97,27 +110,30 @@ def user_register(
             if attempt == INSERT_ATTEMPTS - 1:
                 raise
             continue
-        _registration_claim_keep(email, user.password)
-        if app_settings.verification_off:
-            message = mail_build(to=email, template="welcome", context={"user": user})
-        else:
-            message = _verification_deferred(user, address=email)
-        mail_queue(message=message, outbox=outbox)
-        return Registration(id=user.pk, email=email)
+        return Registration(id=user.pk, email=user.email)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def registration_mail_send(*, user_id: int, email: str) -> None:
+    """
+    Send what a registration of *email* calls for (the task): the new account
+    *user_id* its verification link or welcome; or, if *user_id* names no
+    account of that address (the address was taken), its owner a notice.
+    """
+    user = User.objects.filter(pk=user_id, email=email, is_active=True).first()
+    if user is None:
+        if _registration_notice_due(email):
+            context = {"email": email}
+            mail_build(to=email, template="registration_notice", context=context).send()
+        return
+    if app_settings.verification_off:
+        mail_build(to=email, template="welcome", context={"user": user}).send()
+    else:
+        email_verification_mail_send(user_id=user.pk, address=email, change=False)
 
 
 def _email_registered(email: str) -> bool:
     return User.objects.filter(email=email).exists()
-
-
-def _registration_duplicate(email: str, outbox: Outbox | None) -> Registration:
-    if _registration_notice_due(email):
-        message = mail_build(
-            to=email, template="registration_notice", context={"email": email}
-        )
-        mail_queue(message=message, outbox=outbox)
-    return Registration(id=new_user_id(), email=email)
 
 
 def _registration_notice_due(email: str) -> bool:
@@ -193,7 +209,8 @@ def _verification_deferred(user: User, *, address: str, change: bool = False):
 def email_verification_mail_send(*, user_id: int, address: str, change: bool) -> None:
     """
     Send the verification link of *address* (the task), unless the account no
-    longer waits for one: it was verified, or its address changed meanwhile.
+    longer waits for one (it was verified, or its address changed meanwhile)
+    or the address of a change belongs to another account.
     """
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
@@ -201,22 +218,39 @@ def email_verification_mail_send(*, user_id: int, address: str, change: bool) ->
     waiting = user.pending_email if change and user.pending_email else user.email
     if waiting != address or (user.email_verified and not user.pending_email):
         return
+    # A change to an address another account has gets no link: the request
+    # answered as for a free address, and the owner of this one asked nothing.
+    if change and User.objects.filter(email=address).exclude(pk=user.pk).exists():
+        return
     _verification_message(user, address=address, change=change).send()
 
 
 def email_verification_resend(*, email: str, outbox: Outbox | None = None) -> None:
     """
-    Mail a fresh verification link to *email* if an active account has it
-    unverified; otherwise do nothing. The answer is the same either way.
+    Have a fresh verification link mailed to *email* if an active account has
+    it unverified; otherwise nothing is sent.
+
+    The request does the same work for every address: it enqueues the task
+    that looks the account up (``accounts.tasks.email_verification_resend_mail``),
+    as a password reset does, so neither the answer nor the next request on
+    the same worker tells whether the address has an account, or its state.
     """
+    from accounts.tasks import email_verification_resend_mail
+
     try:
         email = normalize_email(email)
     except ValidationError:
         return
+    deferred = Deferred(task=email_verification_resend_mail, kwargs={"email": email})
+    mail_queue(message=deferred, outbox=outbox)
+
+
+def email_verification_resend_send(*, email: str) -> None:
+    """Send a new link to *email* if its active account is unverified (the task)."""
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None or user.email_verified:
         return
-    mail_queue(message=_verification_deferred(user, address=email), outbox=outbox)
+    _verification_message(user, address=email).send()
 
 
 def email_verification_confirm(
@@ -262,13 +296,16 @@ def user_update(
     outbox: Outbox | None = None,
 ) -> User:
     """
-    Change *user*'s email address and/or display name.
+    Change *user*'s display name and/or ask to change their email address.
 
     A new email address needs *current_password*: a stolen access token alone
-    must not be enough to take the account over. The old address is told.
-    With ``ACCOUNTS_EMAIL_VERIFICATION`` at ``optional`` the new address is
-    used at once and mailed a verification link; at ``mandatory`` it waits in
-    ``pending_email`` until that link is followed.
+    must not be enough to take the account over. In every verification mode
+    it waits in ``pending_email`` until the link mailed to it is followed, and
+    the old address is told. The answer and the work are the same whether or
+    not another account has the address: the request does not look, the task
+    that mails the link does (``email_verification_mail_send``) and sends
+    nothing to an address already taken, so changing one's email cannot be
+    used to find out which addresses have accounts.
     """
     changed: list[str] = []
     old_email = user.email
@@ -278,40 +315,22 @@ def user_update(
     new_email = _email_normalize(email) if email is not None else user.email
     if new_email != user.email:
         _password_check(user, current_password, field="current_password")
-        changed += _email_change(user, _email_available(new_email, user))
+        user.pending_email = new_email
+        changed.append("pending_email")
     if not changed:
         return user
-    try:
-        with transaction.atomic():
-            user.save(update_fields=changed)
-    except IntegrityError as exc:
-        user.email = old_email
-        raise _field_error("email", EMAIL_TAKEN, "unique") from exc
-    if "email" in changed or "pending_email" in changed:
+    user.save(update_fields=changed)
+    if "pending_email" in changed:
         _email_change_mail(user, old_email, new_email, outbox)
     return user
-
-
-def _email_change(user: User, new_email: str) -> list[str]:
-    """Apply a change of address as the verification mode says; return the fields."""
-    if app_settings.verification_mandatory:
-        user.pending_email = new_email
-        return ["pending_email"]
-    user.email, user.pending_email = new_email, ""
-    if app_settings.verification_off:
-        return ["email", "pending_email"]
-    user.email_verified = False
-    return ["email", "pending_email", "email_verified"]
 
 
 def _email_change_mail(
     user: User, old_email: str, new_email: str, outbox: Outbox | None
 ) -> None:
-    pending = bool(user.pending_email)
-    _email_changed_notify(old_email, new_email, outbox, pending=pending)
-    if not app_settings.verification_off:
-        message = _verification_deferred(user, address=new_email, change=True)
-        mail_queue(message=message, outbox=outbox)
+    _email_changed_notify(old_email, new_email, outbox, pending=True)
+    message = _verification_deferred(user, address=new_email, change=True)
+    mail_queue(message=message, outbox=outbox)
 
 
 def _email_available(email: str, user: User) -> str:

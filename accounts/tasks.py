@@ -42,3 +42,23 @@ def email_verification_mail(*, user_id: int, address: str, change: bool) -> None
     from accounts.services import email_verification_mail_send
 
     email_verification_mail_send(user_id=user_id, address=address, change=change)
+
+
+@task()
+def registration_mail(*, user_id: int, email: str) -> None:
+    """
+    Mail what a registration calls for: the new account's link or welcome, or
+    the owner of a taken address a notice. Every registration enqueues this,
+    with the same arguments, so the request worker does the same work either way.
+    """
+    from accounts.services import registration_mail_send
+
+    registration_mail_send(user_id=user_id, email=email)
+
+
+@task()
+def email_verification_resend_mail(*, email: str) -> None:
+    """Mail a new verification link to *email* if its account waits for one."""
+    from accounts.services import email_verification_resend_send
+
+    email_verification_resend_send(email=email)

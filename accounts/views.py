@@ -141,8 +141,10 @@ class MeView(AccountsAPIView):
     @extend_schema(
         request=MeUpdateSerializer,
         responses={200: MeSerializer, 400: E400, 401: E401, 413: E413, 429: E429},
-        description="Change the email address (needs `current_password`; the old "
-        "address is told) and/or the display name.",
+        description="Change the display name and/or ask to change the email "
+        "address (needs `current_password`). The new address waits in "
+        "`pending_email` until the link mailed to it is followed; the old address "
+        "is told. A taken address gets the same answer, and no link.",
     )
     def patch(self, request: Request) -> Response:
         data = self.get_validated_data(MeUpdateSerializer)

@@ -22,6 +22,9 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
 max_requests_jitter = 1000
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
-# Log the path, never the query string: tokens must not reach access logs.
+# Log the path, never the query string: tokens must not reach access logs. The
+# logger also redacts what a format could still show: the token of a reset or
+# verification link in the path, secret query parameters, credential headers.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+logger_class = "config.gunicorn_logging.RedactingLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

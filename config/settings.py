@@ -306,8 +306,14 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level"},
         },
     },
+    # No link token or JWT in any line (runserver's access lines included).
+    "filters": {"redact": {"()": "config.log_redaction.RedactingFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

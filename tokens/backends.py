@@ -370,7 +370,7 @@ def check_token_type(header: dict[str, Any], payload: dict[str, Any]) -> None:
     Refuse a token whose ``typ`` header does not match its ``token_type``.
 
     A token without ``typ`` is one minted before tokens were typed: accepted
-    only until ``UNTYPED_TOKENS_UNTIL`` (docs/upgrading.md, "Typed tokens").
+    only until ``UNTYPED_TOKENS_UNTIL`` (SECURITY.md, "Token format").
     """
     token_type = payload.get("token_type")
     expected = TOKEN_TYPES.get(token_type) if isinstance(token_type, str) else None

@@ -7,7 +7,8 @@ pipeline can index them:
 
 ``event``     what happened (``login_failed``, ``session_created``,
               ``session_revoked``, ``reuse_detected``, ``throttled``,
-              ``throttle_degraded``, ``staff_revocation``);
+              ``throttle_degraded``, ``admin_sessions_revoked``,
+              ``admin_user_sessions_revoked``);
 ``sid``       the session id, when a session is concerned;
 ``user_id``   the user the event is about;
 ``ip``        the client address as DRF resolves it behind ``NUM_PROXIES``
@@ -22,8 +23,8 @@ A field that does not apply is ``None``. Events may add their own fields
 passed here; as a last guard, a value shaped like a JWT is replaced.
 
 ``ConsoleFormatter`` shows the fields in a development console; production
-emits them as JSON (python-json-logger's ``JsonFormatter``, see README,
-"Logging").
+emits them as JSON (python-json-logger's ``JsonFormatter``, see SECURITY.md,
+"Security events").
 """
 
 from __future__ import annotations

@@ -205,6 +205,7 @@ WITH live AS (
     SET used_at = %(now)s, successor_jti = %(successor)s
     FROM live
     WHERE r.jti = %(jti)s AND r.session_id = live.id AND r.used_at IS NULL
+      AND r.expires_at > %(now)s
     RETURNING live.id, live.expires_at
 ), successor AS (
     INSERT INTO {record} (jti, session_id, issued_at, expires_at)
@@ -264,9 +265,8 @@ def _rotate_locked(token: RefreshToken, arrived_at: datetime) -> TokenPair | Ses
         .filter(jti=token.jti, session_id=token.session_id)
         .first()
     )
-    if record is None:
-        raise SessionInvalid("Refresh token is unknown")
     now = timezone.now()
+    record = _record_check_expiry(record, now)
     session = _session_check(session, token["sub"], now)
     if record.used_at is None:
         return _consume(session, record, now)
@@ -471,12 +471,27 @@ def _session_check(session: Session | None, user_id: str, now: datetime) -> Sess
 
 def _refresh_record_check(session: Session, jti: uuid.UUID, now: datetime) -> None:
     record = RefreshTokenRecord.objects.filter(jti=jti, session=session).first()
-    if record is None:
-        raise SessionInvalid("Refresh token is unknown")
+    record = _record_check_expiry(record, now)
     if record.used_at is not None and (
         now - record.used_at > app_settings.ROTATION_GRACE_PERIOD
     ):
         raise SessionInvalid("Refresh token was already used")
+
+
+def _record_check_expiry(
+    record: RefreshTokenRecord | None, now: datetime
+) -> RefreshTokenRecord:
+    """
+    Return *record* if it exists and has not expired, else raise SessionInvalid.
+
+    The record's own expiry bounds the token, not only its ``exp`` claim: the
+    record is what the server issued, the claim only what was encoded.
+    """
+    if record is None:
+        raise SessionInvalid("Refresh token is unknown")
+    if record.expires_at <= now:
+        raise SessionInvalid("Refresh token has expired")
+    return record
 
 
 def token_session_revoke(*, token: RefreshToken) -> bool:

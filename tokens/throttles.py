@@ -23,6 +23,12 @@ brute-force protection and django-axes: a successful sign-in consumes nothing,
 so signing in often never gets a user a 429. The view reports a failure with
 ``failed_login_record``.
 
+A bucket is decided and counted in one atomic step (``bucket_take``: a Lua
+script over a sorted set on Redis), so a parallel burst gets no more requests
+past a limit than a sequence would. A sign-in attempt counts as a failure from
+the moment it is let in, while its password is checked, and gets its count
+back when the request ends without a failure (``request_finished``).
+
 Accounts are keyed by a digest of their canonical name, the form sign-in
 compares (``ACCOUNT_NORMALIZER``), so look-alike spellings such as a fullwidth
 ``ｔ`` count in the account's own bucket.
@@ -38,17 +44,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import secrets
 import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache as default_cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from django.core.signals import request_finished
 from django.utils.module_loading import import_string
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -58,6 +70,8 @@ from tokens.security import security_event
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
 
 SHARED_CACHE_RETRY = 5.0  # seconds between attempts at a failing cache
 # Counters of the per-process fallback; enough for every client of an outage,
@@ -100,30 +114,108 @@ def fallback_cache() -> BaseCache:
     return _fallback_cache
 
 
+# Buckets ----------------------------------------------------------------------
+
+# One atomic step on Redis: drop the moments that left the window, then count
+# this one if the window has room; otherwise answer the oldest moment counted.
+TAKE_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+    redis.call('PEXPIRE', KEYS[1], ARGV[5])
+    return {1}
+end
+return {0, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
+"""
+# Other caches keep a bucket as one list; its read and write are made under
+# this lock, which is atomic for a cache in the process's memory (LocMemCache,
+# the fallback). A cache shared by processes other than Redis (memcached, the
+# database) is counted atomically within each process only.
+_bucket_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Take:
+    """One request to count at *now* in a window of *duration* holding *limit*."""
+
+    now: float
+    duration: int
+    limit: int
+    member: str
+
+
+def _redis_client(cache: RedisCache) -> Any:
+    # Django's RedisCache has no sorted sets: its own redis-py client, which
+    # every Django since 4.0 keeps there.
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+
+
+def bucket_take(cache: BaseCache, key: str, take: Take) -> float | None:
+    """
+    Count *take* in the bucket *key* if its window has room and return None;
+    otherwise return the oldest moment the window holds. Atomic on Redis.
+    """
+    if isinstance(cache, RedisCache):
+        answer = _redis_client(cache).eval(
+            TAKE_SCRIPT,
+            1,
+            cache.make_and_validate_key(key),
+            repr(take.now),
+            repr(take.now - take.duration),
+            take.limit,
+            take.member,
+            math.ceil(take.duration * 1000),
+        )
+        return None if answer[0] == 1 else float(answer[1])
+    with _bucket_lock:
+        window = [
+            (moment, member)
+            for moment, member in cache.get(key, [])
+            if moment > take.now - take.duration
+        ]
+        if len(window) >= take.limit:
+            return float(min(moment for moment, _ in window))
+        cache.set(key, [*window, (take.now, take.member)], take.duration)
+        return None
+
+
+def bucket_give_back(cache: BaseCache, key: str, member: str, duration: int) -> None:
+    """Remove the request *member* from the bucket *key* (of a *duration* window)."""
+    if isinstance(cache, RedisCache):
+        _redis_client(cache).zrem(cache.make_and_validate_key(key), member)
+        return
+    with _bucket_lock:
+        window = cache.get(key, [])
+        kept = [(moment, m) for moment, m in window if m != member]
+        if len(kept) != len(window):
+            cache.set(key, kept, duration)
+
+
 class FailoverCache:
     """
-    The ``get``/``set`` a throttle needs: on the shared cache, or on the
+    The bucket operations a throttle needs: on the shared cache, or on the
     per-process fallback while the shared one fails.
     """
 
     def __init__(self, shared: BaseCache, *, scope: str) -> None:
         self.shared, self.scope = shared, scope
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._run("get", key, default)
+    def take(self, key: str, take: Take) -> float | None:
+        oldest: float | None = self._run(lambda cache: bucket_take(cache, key, take))
+        return oldest
 
-    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
-        self._run("set", key, value, timeout)
+    def give_back(self, key: str, member: str, duration: int) -> None:
+        self._run(lambda cache: bucket_give_back(cache, key, member, duration))
 
-    def _run(self, method: str, *args: Any) -> Any:
+    def _run(self, operation: Callable[[BaseCache], Any]) -> Any:
         if shared_cache_health.usable():
             try:
-                return getattr(self.shared, method)(*args)
+                return operation(self.shared)
             except Exception as exc:
                 # Any cache error (redis-py's ConnectionError or TimeoutError, a
                 # stale pooled connection at reconnect) degrades, never a 500.
                 self._degraded(exc)
-        return getattr(fallback_cache(), method)(*args)
+        return operation(fallback_cache())
 
     def _degraded(self, exc: Exception) -> None:
         if shared_cache_health.failed():
@@ -143,6 +235,9 @@ class ScopedThrottle(SimpleRateThrottle):
     # Set from the rate by SimpleRateThrottle.__init__ (its stub leaves it out);
     # read only while a rate is set.
     duration: int
+    num_requests: int
+    # The oldest moment of a full window, for Retry-After.
+    oldest: float | None = None
 
     def get_rate(self) -> str | None:
         return app_settings.throttle_rate(self.scope)
@@ -158,15 +253,43 @@ class ScopedThrottle(SimpleRateThrottle):
 
     def get_shared_cache(self) -> BaseCache:
         """Return the cache shared by every process (DRF's: the default cache)."""
-        return default_cache
+        # The backend itself, not django.core.cache.cache's proxy to it: the
+        # bucket operations pick Redis's atomic script by the backend's class.
+        return caches[DEFAULT_CACHE_ALIAS]
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        # FailoverCache is no BaseCache: it has the get/set SimpleRateThrottle uses.
+        """
+        SimpleRateThrottle's sliding window, counted atomically: dropping the
+        moments that left the window, deciding and counting this request are
+        one step (``bucket_take``), so that of any number of concurrent
+        requests at most the rate's number pass. SimpleRateThrottle's
+        get-then-set let a parallel burst through.
+        """
+        # FailoverCache is no BaseCache: it has the bucket operations used here.
         self.cache = FailoverCache(self.get_shared_cache(), scope=self.scope)  # type: ignore[assignment]
-        allowed = super().allow_request(request, view)
-        if not allowed:
-            self.throttled(request)
-        return allowed
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        self.member = f"{self.now!r}:{secrets.token_hex(6)}"
+        take = Take(self.now, self.duration, self.num_requests, self.member)
+        self.oldest = self.cache.take(self.key, take)  # type: ignore[attr-defined]
+        if self.oldest is None:
+            return self.throttle_success()
+        self.throttled(request)
+        return self.throttle_failure()
+
+    def throttle_success(self) -> bool:
+        # Counted already, by the bucket's one atomic step.
+        return True
+
+    def wait(self) -> float | None:
+        """Seconds until the oldest request counted leaves the window."""
+        if self.oldest is None:
+            return None
+        return max(0.0, self.oldest + self.duration - self.now)
 
     def throttled(self, request: Request) -> None:
         """Log a refusal as a security event: the scope and client, no account."""
@@ -247,33 +370,60 @@ else:
 
 class FailureCountingMixin(_FailureCountingBase):
     """
-    Refuse once the window holds the rate's number of *failures*; count nothing
-    on the way in. ``failed_login_record`` counts a failure afterwards.
+    Refuse once the window holds the rate's number of *failures*.
+
+    An attempt is counted on the way in, atomically, as if it were going to
+    fail: of a parallel burst no more pass than the bucket has room for, even
+    while every one of them is still checking its password. A failure keeps
+    its count (``failed_login_record``); any other end of the request (a
+    successful sign-in, an error, another throttle's 429) gives it back when
+    the request finishes, so a success consumes nothing.
     """
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        self.request_pending = getattr(request, FAILURES_ATTRIBUTE, None) or []
+        setattr(request, FAILURES_ATTRIBUTE, self.request_pending)
+        _pending_refunds.set(self.request_pending)
+        return super().allow_request(request, view)
 
     def throttle_success(self) -> bool:
         self.request_pending.append(self)
         return True
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        self.request_pending = getattr(request, FAILURES_ATTRIBUTE, None) or []
-        setattr(request, FAILURES_ATTRIBUTE, self.request_pending)
-        return super().allow_request(request, view)
+    def refund(self) -> None:
+        """Take back the count of the request this throttle allowed."""
+        self.cache.give_back(self.key, self.member, self.duration)  # type: ignore[attr-defined]
 
-    def failure_record(self) -> None:
-        """Add one failure to this throttle's bucket for the request it allowed."""
-        # Re-read: other requests may have failed since this one was allowed.
-        history = self.cache.get(self.key, [])
-        now = self.timer()
-        history = [moment for moment in history if moment > now - self.duration]
-        self.cache.set(self.key, [now, *history], self.duration)
+
+# The failure-counting throttles that allowed the request being served and
+# whose count is to be given back at its end, unless it failed.
+_pending_refunds: ContextVar[list[FailureCountingMixin] | None] = ContextVar(
+    "tokens_throttle_refunds", default=None
+)
 
 
 def failed_login_record(*, request: Any) -> None:
-    """Count a failed sign-in in the failure buckets that allowed *request*."""
-    for throttle in getattr(request, FAILURES_ATTRIBUTE, None) or []:
-        throttle.failure_record()
-    setattr(request, FAILURES_ATTRIBUTE, [])
+    """Keep the counts that allowed *request*: it was a failed sign-in."""
+    pending = getattr(request, FAILURES_ATTRIBUTE, None)
+    if pending:
+        pending.clear()
+
+
+def pending_refunds_apply(**kwargs: Any) -> None:
+    """At the end of a request, give back the counts of attempts that did not fail."""
+    pending = _pending_refunds.get()
+    if not pending:
+        return
+    _pending_refunds.set(None)
+    for throttle in pending:
+        try:
+            throttle.refund()
+        except Exception:
+            logger.exception("could not give back a sign-in throttle's count")
+    pending.clear()
+
+
+request_finished.connect(pending_refunds_apply, dispatch_uid="tokens_throttle_refunds")
 
 
 class LoginIPThrottle(ScopedThrottle):

@@ -211,6 +211,22 @@ class SessionToken(SimpleJWTToken):
             services.session_claims_unset(session=self.session, names=[key])
         del self.payload[key]
 
+    # SimpleJWT's setters of its own claims write the payload directly, past
+    # __setitem__: the claims they set are minted here, from the session and
+    # its record, and a token whose claims disagree with its record must not
+    # be encoded (a longer exp would outlive the record).
+
+    def set_exp(self, claim: str = "exp", *args: Any, **kwargs: Any) -> None:
+        self._check_custom(claim)
+        super().set_exp(claim, *args, **kwargs)
+
+    def set_iat(self, claim: str = "iat", *args: Any, **kwargs: Any) -> None:
+        self._check_custom(claim)
+        super().set_iat(claim, *args, **kwargs)
+
+    def set_jti(self) -> None:
+        self._check_custom("jti")
+
     def _check_custom(self, key: str) -> None:
         if not isinstance(key, str) or key in reserved_claims():
             raise ReservedClaimError(

@@ -1,3 +1,4 @@
+import re
 from http import HTTPStatus
 
 import pytest
@@ -7,6 +8,7 @@ from accounts.models import User
 from tests.conftest import PASSWORD
 
 URL = "/api/accounts/me/"
+VERIFY = "/api/accounts/verify-email/"
 
 
 @pytest.mark.django_db
@@ -53,21 +55,30 @@ def test_changing_the_email_needs_the_current_password(user, client_of):
 
 
 def test_changing_the_email_normalises_it_and_tells_the_old_address(
-    user, client_of, login
+    user, client_of, login, api_client
 ):
+    """The new address waits for its link; the old one signs in meanwhile."""
     old = user.email
     response = client_of.patch(
         URL, {"email": "New@Example.COM", "current_password": PASSWORD}, format="json"
     )
     assert response.status_code == HTTPStatus.OK
-    assert response.json()["email"] == "new@example.com"
-    user.refresh_from_db()
-    assert user.email == "new@example.com"
+    assert (response.json()["email"], response.json()["pending_email"]) == (
+        old,
+        "new@example.com",
+    )
     # The old address is told; the new one gets a verification link.
     assert [m.to for m in mail.outbox] == [[old], ["new@example.com"]]
     assert "new@example.com" in mail.outbox[0].body
     assert "/verify/" in mail.outbox[1].body
-    assert response.json()["email_verified"] is False
+    login(user)  # still signs in with the old address
+    uid, token = re.search(
+        r"/verify/([^/\s]+)/([^/\s]+)/", mail.outbox[1].body
+    ).groups()
+    verify = api_client.post(VERIFY, {"uid": uid, "token": token}, format="json")
+    assert verify.status_code == HTTPStatus.OK
+    user.refresh_from_db()
+    assert (user.email, user.pending_email) == ("new@example.com", "")
     login(user)  # signs in with the new address
 
 
@@ -79,15 +90,36 @@ def test_the_same_address_in_another_case_is_no_change(user, client_of):
     assert mail.outbox == []
 
 
-def test_an_address_of_another_account_is_refused(user, make_user, client_of):
+@pytest.mark.parametrize("mode", ["none", "optional", "mandatory"])
+def test_an_address_of_another_account_gets_the_answer_of_a_free_one(
+    make_user, signed_in, settings, mode
+):
+    """
+    No 400 that would tell the address is registered, in any mode: the same
+    answer and the same mail to the old address; the taken one gets no link,
+    and its account is untouched.
+    """
+    settings.ACCOUNTS_EMAIL_VERIFICATION = mode
     other = make_user("other@example.com")
-    response = client_of.patch(
-        URL, {"email": "OTHER@example.com", "current_password": PASSWORD}, format="json"
-    )
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "email" in response.json()
-    user.refresh_from_db()
-    assert user.email != other.email
+    answers, sent = [], []
+    for new in ("OTHER@example.com", "free@example.com"):
+        user = make_user(email_verified=True)
+        mail.outbox.clear()
+        response = signed_in(user).patch(
+            URL, {"email": new, "current_password": PASSWORD}, format="json"
+        )
+        body = response.json()
+        assert body.pop("pending_email") == new.lower()
+        assert body.pop("email") == user.email
+        answers.append((response.status_code, sorted(body)))
+        sent.append([m.to == [user.email] for m in mail.outbox])
+    assert answers[0] == answers[1]
+    assert answers[0][0] == HTTPStatus.OK
+    assert sent == [[True], [True, False]]  # the old address is told in both
+    assert not any(m.to == ["other@example.com"] for m in mail.outbox)
+    other.refresh_from_db()
+    assert other.email == "other@example.com"
+    assert User.objects.filter(email="other@example.com").count() == 1
 
 
 def test_the_password_is_checked_before_the_address_is(user, make_user, client_of):

@@ -115,6 +115,23 @@ def test_refresh_is_refused_for_an_ended_session(user, login, refresh, change):
     assert "detail" in response.json()
 
 
+def test_refresh_is_refused_once_its_record_expired(user, login, refresh, api_client):
+    """The record's own expiry counts, not only the token's exp and the session."""
+    pair = login(user)
+    RefreshTokenRecord.objects.filter(session__user=user).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    response = refresh(pair["refresh"])
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert "detail" in response.json()
+    verify = api_client.post(
+        "/api/auth/token/verify/", {"token": pair["refresh"]}, format="json"
+    )
+    assert verify.status_code == HTTPStatus.UNAUTHORIZED
+    assert RefreshTokenRecord.objects.filter(session__user=user).count() == 1
+    assert Session.objects.get(user=user).revoked_at is None
+
+
 def test_refresh_is_refused_for_an_inactive_user(user, login, refresh, settings):
     settings.TOKENS = {**settings.TOKENS, "REVOKE_ON_DEACTIVATION": False}
     pair = login(user)

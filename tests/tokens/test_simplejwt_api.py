@@ -83,6 +83,41 @@ def test_reserved_claims_cannot_be_set(user, claim):
         del token[claim]
 
 
+class LongerLifetimeSerializer(TokenObtainPairSerializer):
+    """A site's get_token stretching the refresh token with SimpleJWT's set_exp."""
+
+    @classmethod
+    def get_token(cls, user):
+        token = super().get_token(user)
+        token.set_exp(lifetime=timedelta(days=365))
+        return token
+
+
+def test_set_exp_in_get_token_is_refused_like_setting_exp(user):
+    """set_exp() writes the payload directly; the reserved-claim guard sees it."""
+    with pytest.raises(ReservedClaimError, match="'exp' is minted and verified"):
+        LongerLifetimeSerializer.get_token(user)
+
+
+@pytest.mark.parametrize(
+    "setter",
+    [
+        pytest.param(lambda t: t.set_exp(lifetime=timedelta(days=30)), id="set_exp"),
+        pytest.param(lambda t: t.set_iat(), id="set_iat"),
+        pytest.param(lambda t: t.set_jti(), id="set_jti"),
+    ],
+)
+@pytest.mark.parametrize("token_class", [RefreshToken, AccessToken])
+def test_simplejwt_claim_setters_cannot_change_a_minted_token(
+    user, token_class, setter
+):
+    token = token_class.for_user(user)
+    before = dict(token.payload)
+    with pytest.raises(ReservedClaimError):
+        setter(token)
+    assert token.payload == before
+
+
 def test_simplejwt_user_id_claim_is_reserved_too(user, settings):
     settings.SIMPLE_JWT = {"USER_ID_CLAIM": "uid"}
     token = RefreshToken.for_user(user)
