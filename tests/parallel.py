@@ -27,9 +27,14 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
 GROUPS_DIR = "tests_groups_dir"  # the key in each worker's workerinput
 groups_dir = pytest.StashKey[str]()
+
+
+def own(source: Path, root: Path) -> bool:
+    """Is *source* the suite's own, not pytest's or an installed plugin's?"""
+    installed = {"site-packages", "dist-packages"} & set(source.parts)
+    return source.is_relative_to(root.resolve()) and not installed
 
 
 def shared_keys(item: pytest.Item) -> list[str]:
@@ -49,7 +54,7 @@ def shared_keys(item: pytest.Item) -> list[str]:
             continue
         definition = definitions[-1]
         source = Path(inspect.getsourcefile(definition.func) or "/").resolve()
-        if not source.is_relative_to(TESTS):
+        if not own(source, item.config.rootpath):
             continue
         if definition.scope in ("module", "class"):
             keys.append(item.nodeid.split("::", 1)[0])
