@@ -110,3 +110,33 @@ def test_a_module_scoped_server_starts_once_and_the_rest_spreads(suite, tmp_path
     assert len(lines(tmp_path / "starts")) == 1  # one worker, one start
     assert len(set(lines(tmp_path / "marked"))) == 1
     assert set(lines(tmp_path / "alone")) == {"gw0", "gw1"}
+
+
+def key_prefix(**env: str) -> str:
+    """The default cache's KEY_PREFIX that tests/settings.py gives *env*."""
+    probe = "from tests.settings import CACHES; print(CACHES['default']['KEY_PREFIX'])"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+            "REDIS_URL": "redis://127.0.0.1:6379/0",  # read, never connected to
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_each_worker_has_its_own_redis_key_prefix():
+    """Every test empties its prefix's keys: two workers must never share one."""
+    assert key_prefix(CACHE_KEY_PREFIX="test-run") == "test-run"
+    gw0 = key_prefix(CACHE_KEY_PREFIX="test-run", PYTEST_XDIST_WORKER="gw0")
+    gw1 = key_prefix(CACHE_KEY_PREFIX="test-run", PYTEST_XDIST_WORKER="gw1")
+    assert (gw0, gw1) == ("test-run-gw0", "test-run-gw1")
+    # A server a worker starts inherits the worker's prefix unchanged.
+    inherited = key_prefix(CACHE_KEY_PREFIX=gw0, PYTEST_XDIST_WORKER="gw0")
+    assert inherited == gw0
