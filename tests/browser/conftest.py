@@ -32,9 +32,12 @@ CHROMIUM_ARGS = [
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Launch the system Chromium for the tests of one module."""
+    """
+    Launch the system Chromium once for the browser tests; each test has a
+    context (cookies, storage) of its own.
+    """
     if not CHROMIUM.exists():
         pytest.skip(
             f"browser test skipped: no Chromium at {CHROMIUM} "
