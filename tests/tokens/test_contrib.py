@@ -47,8 +47,8 @@ def run_flows(flows: str, settings: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     "flows,settings,count",
     [
-        ("flows_dj_rest_auth", "tests.contrib_sites.settings", 10),
-        ("flows_dj_rest_auth_cookies", "tests.contrib_sites.cookie_settings", 3),
+        ("flows_dj_rest_auth", "tests.contrib_sites.settings", 13),
+        ("flows_dj_rest_auth_cookies", "tests.contrib_sites.cookie_settings", 11),
         ("flows_djoser", "tests.contrib_sites.settings", 4),
     ],
 )
