@@ -168,7 +168,7 @@ class PasswordChangeView(rest_auth_views.PasswordChangeView):
     """dj-rest-auth's password change, with the old password; its session may stay."""
 
     def get_serializer_class(self) -> type:
-        serializer_class = rest_auth_settings.PASSWORD_CHANGE_SERIALIZER
+        serializer_class: type = rest_auth_settings.PASSWORD_CHANGE_SERIALIZER
         if issubclass(serializer_class, rest_auth_serializers.PasswordChangeSerializer):
             return old_password_required(serializer_class)
         # Another serializer: tokens.E051 asks the site to vouch for it.
