@@ -135,3 +135,19 @@ def test_a_refresh_token_in_the_body_needs_no_origin(client, alice):
     client.cookies.clear()
     rotated = client.post(reverse("token_refresh"), {"refresh": raw}, format="json")
     assert rotated.status_code == 200, rotated.content
+
+
+def test_the_csrf_cookie_comes_from_csrf_and_lets_a_cookie_refresh_through(alice):
+    client = APIClient(enforce_csrf_checks=True)
+    login(client)
+    got = client.get(reverse("rest_csrf"))
+    assert got.status_code == 200
+    token = got.cookies["csrftoken"].value
+    rotated = client.post(
+        reverse("token_refresh"),
+        {},
+        format="json",
+        HTTP_X_CSRFTOKEN=token,
+        **SAME_ORIGIN,
+    )
+    assert rotated.status_code == 200, rotated.content

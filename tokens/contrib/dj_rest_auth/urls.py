@@ -29,5 +29,8 @@ urlpatterns = [
     ),
     re_path(r"token/verify/?$", views.TokenVerifyView.as_view(), name="token_verify"),
     re_path(r"token/refresh/?$", RefreshView.as_view(), name="token_refresh"),
+    # Not dj-rest-auth's: where a browser gets the CSRF cookie that the cookie
+    # refresh and logout require (as tokens.urls' csrf/).
+    re_path(r"csrf/?$", views.CSRFCookieView.as_view(), name="rest_csrf"),
     *(p for p in rest_auth_urls.urlpatterns if p.name not in _OURS),
 ]
