@@ -112,6 +112,20 @@ def test_a_serializer_that_cannot_be_made_to_ask_is_a_check_error(monkeypatch):
     assert "Unrelated" in error.msg
 
 
+def test_a_simplejwt_claims_serializer_is_a_check_error(monkeypatch):
+    """dj-rest-auth's default (SimpleJWT's) would mint tokens of no session."""
+    from dj_rest_auth.app_settings import api_settings
+    from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+
+    from tokens.checks import check_dj_rest_auth
+
+    monkeypatch.setattr(
+        api_settings, "JWT_TOKEN_CLAIMS_SERIALIZER", TokenObtainPairSerializer
+    )
+    (error,) = check_dj_rest_auth()
+    assert error.id == "tokens.E052"
+
+
 def test_logout_with_the_access_token_only(client, alice, bearer):
     body = login(client)
     auth = bearer(body["access"])
