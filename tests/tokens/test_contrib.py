@@ -49,7 +49,7 @@ def run_flows(flows: str, settings: str) -> subprocess.CompletedProcess:
     [
         ("flows_dj_rest_auth", "tests.contrib_sites.settings", 14),
         ("flows_dj_rest_auth_cookies", "tests.contrib_sites.cookie_settings", 12),
-        ("flows_djoser", "tests.contrib_sites.settings", 4),
+        ("flows_djoser", "tests.contrib_sites.settings", 5),
     ],
 )
 def test_the_integration_site_flows_pass(flows, settings, count):
