@@ -14,11 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import (
-    AuthenticationFailed,
-    InvalidToken,
-    TokenError,
-)
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from tokens.state import session_user_get
 from tokens.tokens import AccessToken
@@ -37,8 +33,15 @@ class SessionJWTAuthentication(JWTAuthentication):
         try:
             return AccessToken(raw_token)
         except TokenError as exc:
-            # SimpleJWT's stub refuses lazy strings; DRF renders them per request.
-            raise InvalidToken(_("Given token not valid for any token type")) from exc  # type: ignore[arg-type]
+            # SimpleJWT's answer, ``messages`` included, so that a site's
+            # clients and tests that read it keep working.
+            message = {
+                "token_class": AccessToken.__name__,
+                "token_type": AccessToken.token_type,
+                "message": exc.args[0],
+            }
+            detail = _("Given token not valid for any token type")
+            raise InvalidToken({"detail": detail, "messages": [message]}) from exc
 
     # Fed only by get_validated_token above, which returns an AccessToken.
     def get_user(self, validated_token: AccessToken) -> Any:  # type: ignore[override]
@@ -47,9 +50,10 @@ class SessionJWTAuthentication(JWTAuthentication):
             user_id=validated_token["sub"],
         )
         if user is None:
-            raise AuthenticationFailed(
-                # SimpleJWT's stub refuses lazy strings, as above.
-                _("Session has been revoked or has expired."),  # type: ignore[arg-type]
-                code="session_revoked",
+            # A revoked token, as SimpleJWT answers for a blacklisted one:
+            # ``token_not_valid``, the code clients take as "refresh or sign in".
+            raise InvalidToken(
+                # SimpleJWT's stub refuses lazy strings; DRF renders them per request.
+                _("Session has been revoked or has expired.")  # type: ignore[arg-type]
             )
         return user

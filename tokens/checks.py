@@ -343,3 +343,21 @@ def _mints_ours(callback: Any) -> bool:
     except Exception:  # noqa: BLE001  (an unusual view: warn about it)
         return False
     return isinstance(token_class, type) and issubclass(token_class, SessionToken)
+
+
+# Integrations (tokens.contrib) ------------------------------------------------
+
+
+@register(Tags.security)
+def check_dj_rest_auth(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """
+    tokens.E051: dj-rest-auth's password change must ask for the old password.
+    tokens.E052: its login must mint our tokens.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("dj_rest_auth"):
+        return []
+    from tokens.contrib.dj_rest_auth import checks
+
+    return checks.check_password_change_serializer() + checks.check_claims_serializer()

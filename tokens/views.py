@@ -72,21 +72,20 @@ WRONG_TYPE = _("Token has wrong type")
 
 def as_authentication_failed(exc: TokenError) -> AuthenticationFailed:
     """Translate a domain error from the token layer into a 401."""
+    # InvalidToken throughout, as SimpleJWT: its code (``token_not_valid``) is
+    # the exception's code; the two rotation events add their own in the body.
     if isinstance(exc, RefreshTokenReused):
-        return AuthenticationFailed(
+        return InvalidToken(
             _("Refresh token was already used; the session has been revoked."),  # type: ignore[arg-type]
             code="token_reused",
         )
     if isinstance(exc, TokenAlreadyRotated):
-        return AuthenticationFailed(
+        return InvalidToken(
             _("Refresh token was already rotated by a concurrent request."),  # type: ignore[arg-type]
             code="token_already_rotated",
         )
     if isinstance(exc, SessionInvalid):
-        return AuthenticationFailed(
-            _("Session has been revoked or has expired."),  # type: ignore[arg-type]
-            code="session_revoked",
-        )
+        return InvalidToken(_("Session has been revoked or has expired."))  # type: ignore[arg-type]
     if exc.args and str(exc.args[0]) == str(WRONG_TYPE):
         # SimpleJWT's answer to an access token sent where a refresh one goes.
         return InvalidToken(WRONG_TYPE)  # type: ignore[arg-type]

@@ -8,4 +8,5 @@ REST_AUTH = {
     "JWT_AUTH_COOKIE": "app-access",
     "JWT_AUTH_REFRESH_COOKIE": "app-refresh",
     "JWT_AUTH_HTTPONLY": True,
+    "JWT_AUTH_COOKIE_USE_CSRF": True,
 }

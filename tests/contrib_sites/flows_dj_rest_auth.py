@@ -38,7 +38,11 @@ def test_login_protected_password_change_logout_401(client, alice, bearer):
     assert client.get(reverse("rest_user_details"), **auth).status_code == 200
     changed = client.post(
         reverse("rest_password_change"),
-        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        {
+            "old_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
         format="json",
         **auth,
     )
@@ -55,6 +59,71 @@ def test_login_protected_password_change_logout_401(client, alice, bearer):
         "password_changed",
         "logout",
     }
+
+
+def change_password(client, auth, **body):
+    body = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD, **body}
+    return client.post(reverse("rest_password_change"), body, format="json", **auth)
+
+
+def test_a_password_change_needs_the_old_password(client, alice, bearer):
+    """OLD_PASSWORD_FIELD_ENABLED is off: an access token alone is not enough."""
+    auth = bearer(login(client)["access"])
+    missing = change_password(client, auth)
+    assert missing.status_code == 400
+    assert missing.json() == {"old_password": ["This field is required."]}
+    wrong = change_password(client, auth, old_password="not it")
+    assert wrong.status_code == 400
+    assert list(wrong.json()) == ["old_password"]
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+    assert Session.objects.get().revoked_at is None
+
+
+def test_a_site_serializer_subclass_needs_the_old_password_too(
+    client, alice, bearer, monkeypatch
+):
+    from dj_rest_auth.app_settings import api_settings
+    from dj_rest_auth.serializers import PasswordChangeSerializer
+
+    class SitePasswordChange(PasswordChangeSerializer):
+        pass
+
+    monkeypatch.setattr(api_settings, "PASSWORD_CHANGE_SERIALIZER", SitePasswordChange)
+    auth = bearer(login(client)["access"])
+    assert change_password(client, auth).status_code == 400
+    assert change_password(client, auth, old_password=PASSWORD).status_code == 200
+
+
+def test_a_serializer_that_cannot_be_made_to_ask_is_a_check_error(monkeypatch):
+    from dj_rest_auth.app_settings import api_settings
+    from rest_framework import serializers
+
+    from tokens.checks import check_dj_rest_auth
+
+    assert check_dj_rest_auth() == []
+
+    class Unrelated(serializers.Serializer):
+        new_password1 = serializers.CharField()
+
+    monkeypatch.setattr(api_settings, "PASSWORD_CHANGE_SERIALIZER", Unrelated)
+    (error,) = check_dj_rest_auth()
+    assert error.id == "tokens.E051"
+    assert "Unrelated" in error.msg
+
+
+def test_a_simplejwt_claims_serializer_is_a_check_error(monkeypatch):
+    """dj-rest-auth's default (SimpleJWT's) would mint tokens of no session."""
+    from dj_rest_auth.app_settings import api_settings
+    from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+
+    from tokens.checks import check_dj_rest_auth
+
+    monkeypatch.setattr(
+        api_settings, "JWT_TOKEN_CLAIMS_SERIALIZER", TokenObtainPairSerializer
+    )
+    (error,) = check_dj_rest_auth()
+    assert error.id == "tokens.E052"
 
 
 def test_logout_with_the_access_token_only(client, alice, bearer):

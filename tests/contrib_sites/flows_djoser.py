@@ -63,3 +63,19 @@ def test_set_password_revokes_the_users_sessions(client, alice, bearer):
         ).status_code
         == 200
     )
+
+
+def test_the_social_token_strategy_mints_a_sessions_tokens(client, alice, bearer):
+    """djoser's default strategy makes SimpleJWT tokens; ours, tokens of a session."""
+    from djoser.social.token.jwt import TokenStrategy as DjoserStrategy
+
+    from tokens.contrib.djoser import TokenStrategy
+    from tokens.models import Session
+
+    theirs = DjoserStrategy.obtain(alice)
+    assert client.get("/auth/users/me/", **bearer(theirs["access"])).status_code == 401
+    ours = TokenStrategy.obtain(alice)
+    assert set(ours) == set(theirs)
+    me = client.get("/auth/users/me/", **bearer(ours["access"]))
+    assert me.status_code == 200, me.content
+    assert Session.objects.filter(user=alice).count() == 1

@@ -1,12 +1,15 @@
 """SimpleJWT's public token API on tokens.tokens, with sessions underneath."""
 
+import json
+import time
 from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from rest_framework_simplejwt import serializers as simplejwt_serializers
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
+from tests.tokens.craft import claims_of, hs_header, sign_hs256
 from tokens.exceptions import SessionInvalid
 from tokens.models import RefreshTokenRecord, Session
 from tokens.serializers import TokenObtainPairSerializer
@@ -298,3 +301,96 @@ def test_a_site_without_throttle_rates_still_throttles_sign_in(
         for _ in range(11)
     ]
     assert codes == [401] * 10 + [429]
+
+
+# Error bodies: SimpleJWT's codes, where a SimpleJWT site's clients read them.
+
+LOGOUT_URL = "/api/auth/logout/"
+
+
+def simplejwt_refusal(raw: bytes) -> dict:
+    """SimpleJWT's own authentication class's refusal of *raw*, as JSON."""
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+    from rest_framework_simplejwt.exceptions import InvalidToken
+
+    with pytest.raises(InvalidToken) as refused:
+        JWTAuthentication().get_validated_token(raw)
+    return json.loads(JSONRenderer().render(refused.value.detail))
+
+
+def test_a_garbage_access_token_is_refused_with_simplejwts_body(api_client, bearer):
+    response = api_client.get(SESSIONS_URL, **bearer("not-a-token"))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json() == simplejwt_refusal(b"not-a-token")
+    assert response.json() == {
+        "detail": "Given token not valid for any token type",
+        "code": "token_not_valid",
+        "messages": [
+            {
+                "token_class": "AccessToken",
+                "token_type": "access",
+                "message": "Token is invalid",
+            }
+        ],
+    }
+
+
+def test_an_expired_access_token_says_so_in_simplejwts_messages(
+    user, api_client, bearer
+):
+    claims = claims_of(str(AccessToken.for_user(user)))
+    claims["exp"] = int(time.time()) - 3600
+    response = api_client.get(SESSIONS_URL, **bearer(sign_hs256(hs_header(), claims)))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["code"] == "token_not_valid"
+    assert response.json()["messages"][0]["message"] == "Token is expired"
+
+
+def test_a_revoked_sessions_access_token_is_token_not_valid(
+    user, api_client, bearer, authenticate
+):
+    """SimpleJWT's code for a revoked token: the one clients refresh or sign in on."""
+    refresh = RefreshToken.for_user(user)
+    access = str(refresh.access_token)
+    api_client.post(LOGOUT_URL, {"refresh": str(refresh)}, format="json")
+    response = api_client.get(SESSIONS_URL, **bearer(access))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json() == {
+        "detail": "Session has been revoked or has expired.",
+        "code": "token_not_valid",
+    }
+    with pytest.raises(InvalidToken) as refused:
+        authenticate(access)
+    assert refused.value.get_codes() == {
+        "detail": "token_not_valid",
+        "code": "token_not_valid",
+    }
+
+
+def test_refreshing_after_logout_is_token_not_valid(user, api_client):
+    """SimpleJWT answers a blacklisted refresh token so."""
+    refresh = str(RefreshToken.for_user(user))
+    api_client.post(LOGOUT_URL, {"refresh": refresh}, format="json")
+    response = api_client.post(REFRESH_URL, {"refresh": refresh}, format="json")
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_every_token_refusal_of_the_views_is_an_invalid_token():
+    """No ``authentication_failed``: handlers reading the exception's codes see
+    SimpleJWT's; the two rotation events keep their own code in the body."""
+    from tokens.exceptions import RefreshTokenReused, TokenAlreadyRotated
+    from tokens.views import as_authentication_failed
+
+    for error, body_code in (
+        (SessionInvalid(), "token_not_valid"),
+        (RefreshTokenReused(), "token_reused"),
+        (TokenAlreadyRotated(), "token_already_rotated"),
+        (TokenError("Token is invalid"), "token_not_valid"),
+    ):
+        exc = as_authentication_failed(error)
+        assert isinstance(exc, InvalidToken)
+        assert exc.default_code == "token_not_valid"
+        assert set(exc.get_codes().values()) == {"token_not_valid"}
+        assert exc.detail["code"] == body_code
