@@ -89,7 +89,9 @@ def test_valid_answer_never_overrides_a_tombstone(
     sid = str(pair.session.pk)
     seen = current_state().lookup(sid)  # before the revocation
     revoke(pair.session, django_capture_on_commit_callbacks)
-    current_state().fill(sid, pair.session.user_id, 60, seen, outbox_empty=True)
+    current_state().fill(
+        sid, pair.session.user_id, time.time() + 60, seen, outbox_empty=True
+    )
     with pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
 
@@ -237,7 +239,9 @@ def test_entry_from_before_a_flush_is_ignored(
     seen = current_state().lookup(sid)
     revoke(pair.session, django_capture_on_commit_callbacks)
     redis_server.client().flushall()
-    current_state().fill(sid, pair.session.user_id, 60, seen, outbox_empty=True)
+    current_state().fill(
+        sid, pair.session.user_id, time.time() + 60, seen, outbox_empty=True
+    )
     with django_assert_num_queries(1), pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
 
