@@ -212,7 +212,10 @@ class Duration(Setting[timedelta]):
     def problem(self, value: Any) -> str | None:
         if not self.is_typed(value):
             return f"must be {self.expected()}, got {_kind(value)}"
-        value = self.convert(value)
+        try:
+            value = self.convert(value)
+        except (ValueError, OverflowError):  # nan, inf, 1e20 seconds
+            return f"must be {self.expected()}, got {_kind(value)}"
         if value < self.low or (self.high is not None and value > self.high):
             upto = f"between {self.low} and {self.high}" if self.high else ""
             return (

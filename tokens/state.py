@@ -15,16 +15,20 @@ and it is the authority.
 How (Redis; each rule with the reason it holds)
 -----------------------------------------------
 1. Two keys per session: a tombstone ``rev:<sid>`` and a "valid" entry
-   ``ok:<sid>`` holding ``<server id>|<epoch>|<until>|<user pk>``. A tombstone
+   ``ok:<sid>`` holding ``<until>|<server id>|<epoch>|<user pk>``. A tombstone
    is honoured whatever wrote it and whenever; a "valid" entry is honoured only
    when nothing contradicts it (rules 2-4), and only before *until* (ms since
    the epoch): CACHE_TTL after the read at most, and never past the moment the
    session would stop being live unless refreshed (its idle cutoff or its
    expiry, ``tokens.models.Liveness``). Every reader checks *until*, local
    memory included, so the entry never outlives the idle cutoff, however late
-   Redis deletes an expired key. A reader that saw the database
-   before a revocation may write its "valid" entry after the tombstone: the
-   tombstone still wins, because it is another key and it is always read.
+   Redis deletes an expired key. *until* comes first so that a process still
+   running the format without it (``<server id>|<epoch>|<user pk>``, during a
+   rolling deploy) reads such an entry as another server's: a miss, which the
+   database answers, rather than another user's, which it would refuse.
+   A reader that saw the database before a revocation may write its "valid"
+   entry after the tombstone: the tombstone still wins, because it is another
+   key and it is always read.
 2. Server lifetime. The *server id* is the Redis server's ``run_id`` (new at
    every start, so also after a restart from a snapshot) and its
    ``master_replid`` (new when a replica is promoted). It is read once per
@@ -540,11 +544,11 @@ class RedisSessionState:
             return Lookup(REVOKED_SESSION)
         seen = Lookup(MISS, server_id=self.server_id, epoch=self.epoch, lease=lease)
         parts = ok.split(b"|", 3) if ok else ()
-        if len(parts) != 4 or parts[0] != self.server_id or parts[1] != self.epoch:
+        if len(parts) != 4 or parts[1] != self.server_id or parts[2] != self.epoch:
             return seen
         # The entry's own end (rule 1): local memory keeps an entry past the
         # moment Redis expires it, until Redis gets round to deleting it.
-        if not (parts[2].isdigit() and _before(int(parts[2]), at)):
+        if not (parts[0].isdigit() and _before(int(parts[0]), at)):
             return seen
         seen.kind, seen.user_pk = (VALID if lease else UNLEASED), parts[3].decode()
         return seen
@@ -567,7 +571,7 @@ class RedisSessionState:
             return
         until_ms = int(until * 1000)
         value = b"|".join(
-            (seen.server_id, seen.epoch, b"%d" % until_ms, str(user_pk).encode())
+            (b"%d" % until_ms, seen.server_id, seen.epoch, str(user_pk).encode())
         )
         rev, ok = (
             self.make_key(_rev_key(session_id)),

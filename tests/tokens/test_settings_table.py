@@ -130,6 +130,8 @@ def test_durations_are_timedeltas_and_only_leeway_takes_seconds(tokens):
         ("TOKEN_OBTAIN_SERIALIZER", "rest_framework.serializers.Serializer"),
         ("CACHE_TTL", 1.5),
         ("MAX_TOKEN_BYTES", True),
+        ("LEEWAY", float("nan")),
+        ("LEEWAY", 1e20),
     ],
 )
 def test_values_of_the_wrong_kind_are_errors_naming_the_key(tokens, name, value):
