@@ -1,18 +1,31 @@
-"""System checks for the ``tokens`` settings (``manage.py check``)."""
+"""
+System checks for the ``tokens`` settings (``manage.py check``).
+
+Every key of ``TOKENS`` is validated against the table of
+``tokens.app_settings`` (``check_settings``); the other checks look at what a
+single value cannot tell: the keys themselves, the cache, lifetimes compared
+with each other. One id per check (tests/tokens/test_settings_table.py holds
+them unique).
+"""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils.module_loading import import_string
 
-from tokens.app_settings import CHOICES, AppSettings, app_settings
+from tokens.app_settings import (
+    AppSettings,
+    Choice,
+    Count,
+    Duration,
+    ImportPath,
+    Setting,
+    app_settings,
+)
 from tokens.backends import HMAC_ALGORITHMS, build_key
 
 PER_PROCESS_CACHES = (
@@ -21,11 +34,75 @@ PER_PROCESS_CACHES = (
     "django.core.cache.backends.filebased.FileBasedCache",
 )
 MIN_HMAC_KEY_BYTES = 32
-MAX_LEEWAY = timedelta(seconds=30)
+
+# The check id of a value that its key refuses, by the key's kind of setting.
+SETTING_CHECK_IDS: dict[type[Setting[Any]], str] = {
+    Duration: "tokens.E020",
+    Choice: "tokens.E041",
+    ImportPath: "tokens.E042",
+    Count: "tokens.E043",
+    Setting: "tokens.E045",
+}
+
+
+def _valid(*names: str) -> bool:
+    """Whether the settings *names* hold values their keys accept."""
+    table = {setting.name: setting for setting in AppSettings.table()}
+    return all(table[n].problem(table[n].lookup()[1]) is None for n in names)
+
+
+@register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every key of TOKENS is known, and every value is what its key expects."""
+    messages = _unknown_keys()
+    if not isinstance(getattr(settings, "TOKENS", {}), dict):
+        return messages
+    for setting in AppSettings.table():
+        source, value = setting.lookup()
+        where = f'{source}["{setting.name}"]'
+        problem = setting.problem(value)
+        if problem is not None:
+            messages.append(Error(f"{where} {problem}.", id=_check_id(setting)))
+        elif (advice := setting.advice(value)) is not None:
+            warning, hint = advice
+            messages.append(Warning(f"{where} {warning}.", hint=hint, id="tokens.W022"))
+    return messages
+
+
+def _check_id(setting: Setting[Any]) -> str:
+    kinds = type(setting).__mro__
+    return next(SETTING_CHECK_IDS[kind] for kind in kinds if kind in SETTING_CHECK_IDS)
+
+
+def _unknown_keys() -> list[CheckMessage]:
+    """A key of TOKENS that the app does not know is a typo until proven otherwise."""
+    messages: list[CheckMessage] = []
+    tokens = getattr(settings, "TOKENS", {})
+    if not isinstance(tokens, dict):
+        return [
+            Error(
+                f"TOKENS must be a dict, got {type(tokens).__name__}.",
+                id="tokens.E044",
+            )
+        ]
+    for name in tokens:
+        if name in AppSettings.known_keys():
+            continue
+        close = AppSettings.closest_key(str(name))
+        messages.append(
+            Error(
+                f"TOKENS[{name!r}] is not a setting of the tokens app.",
+                hint=f"Did you mean {close!r}?" if close else "See docs/settings.md.",
+                id="tokens.E044",
+            )
+        )
+    return messages
 
 
 @register(Tags.security)
 def check_signing_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if not _valid("SIGNING_KEYS", "ACTIVE_KID"):
+        return []  # check_settings reports it
     ring = app_settings.SIGNING_KEYS
     if not ring:
         return [
@@ -84,6 +161,8 @@ def _check_key(entry: dict[str, Any], kids: set[str]) -> list[CheckMessage]:
 def check_revocation_cache(
     app_configs: Any = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    if not _valid("CACHE_ALIAS"):
+        return []  # check_settings reports it
     alias = app_settings.CACHE_ALIAS
     if alias is None:
         return []
@@ -107,51 +186,16 @@ def check_revocation_cache(
     return []
 
 
-# name -> (lowest allowed, highest advised). Below the lowest is an error.
-# Above the highest is an error for the app's own settings, and a warning for
-# those a SimpleJWT site brings along (valid there, so the site must start).
-LIFETIME_BOUNDS = {
-    "ACCESS_TOKEN_LIFETIME": (timedelta(seconds=30), timedelta(hours=1)),
-    "REFRESH_TOKEN_LIFETIME": (timedelta(minutes=5), timedelta(days=90)),
-    "SESSION_LIFETIME": (timedelta(minutes=5), timedelta(days=365)),
-    "SESSION_IDLE_TIMEOUT": (timedelta(minutes=5), timedelta(days=365)),
-    "ROTATION_GRACE_PERIOD": (timedelta(0), timedelta(minutes=2)),
-    "LEEWAY": (timedelta(0), MAX_LEEWAY),
-}
-ADVISORY_MAXIMUM = {
-    "ACCESS_TOKEN_LIFETIME": (
-        "An access token is refused as soon as its session is revoked, but "
-        "until it expires it works without a refresh, so a stolen one is never "
-        "caught by refresh-token reuse detection, and a user's changed "
-        "permissions or deactivation are all that stop it."
-    ),
-    "REFRESH_TOKEN_LIFETIME": (
-        "A stolen refresh token that is never rotated by its owner stays "
-        "usable that long; sessions still end after SESSION_LIFETIME."
-    ),
-}
 THROTTLE_SCOPES = ("login_ip", "login_account", "login_account_ip", "refresh_ip")
 
 
 @register(Tags.security)
 def check_lifetimes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Lifetimes compared with each other (each alone: check_settings)."""
+    lifetimes = ("ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME")
+    if not _valid(*lifetimes):
+        return []
     problems: list[CheckMessage] = []
-    for name, (low, high) in LIFETIME_BOUNDS.items():
-        value = getattr(app_settings, name)
-        if not isinstance(value, timedelta) or value < low:
-            problems.append(_lifetime_error(name, low, high))
-        elif value > high and name in ADVISORY_MAXIMUM:
-            problems.append(
-                Warning(
-                    f"{name} is {value}, longer than the advised {high}.",
-                    hint=ADVISORY_MAXIMUM[name],
-                    id="tokens.W022",
-                )
-            )
-        elif value > high:
-            problems.append(_lifetime_error(name, low, high))
-    if any(isinstance(problem, Error) for problem in problems):
-        return problems
     if app_settings.ACCESS_TOKEN_LIFETIME > app_settings.SESSION_LIFETIME:
         problems.append(
             Warning("ACCESS_TOKEN_LIFETIME exceeds SESSION_LIFETIME.", id="tokens.W021")
@@ -168,13 +212,6 @@ def check_lifetimes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     return problems
 
 
-def _lifetime_error(name: str, low: timedelta, high: timedelta) -> Error:
-    return Error(
-        f"TOKENS['{name}'] must be a timedelta between {low} and {high}.",
-        id="tokens.E020",
-    )
-
-
 @register(Tags.security)
 def check_throttle_rates(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     off = [
@@ -188,94 +225,6 @@ def check_throttle_rates(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             hint="Remove these scopes from REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'] "
             "to use the built-in rates, or give them a rate.",
             id="tokens.W030",
-        )
-    ]
-
-
-@register()
-def check_setting_names(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """A key of TOKENS that the app does not know is a typo until proven otherwise."""
-    known = AppSettings.known_keys()
-    messages: list[CheckMessage] = []
-    for name in getattr(settings, "TOKENS", {}):
-        if name in known:
-            continue
-        close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f"Did you mean {close[0]!r}?" if close else "See docs/settings.md."
-        messages.append(
-            Warning(
-                f"TOKENS[{name!r}] is not a setting of the tokens app; it is ignored.",
-                hint=hint,
-                id="tokens.W040",
-            )
-        )
-    return messages
-
-
-@register()
-def check_setting_choices(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    messages: list[CheckMessage] = []
-    for name, allowed in CHOICES.items():
-        value = getattr(app_settings, name)
-        # True == 1 in Python: compare types too, so 1 is not taken for True.
-        if not any(type(value) is type(a) and value == a for a in allowed):
-            messages.append(
-                Error(
-                    f"TOKENS[{name!r}] is {value!r}; allowed values: "
-                    f"{', '.join(repr(a) for a in allowed)}.",
-                    id="tokens.E041",
-                )
-            )
-    return messages
-
-
-# Settings that count something: a non-negative integer each.
-COUNTS = (
-    "CACHE_LOCAL_ENTRIES",
-    "VERIFIED_TOKENS_CACHE",
-    "MAX_TOKEN_BYTES",
-    "CACHE_TTL",
-)
-
-
-@register()
-def check_setting_counts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    messages: list[CheckMessage] = []
-    for name in COUNTS:
-        value = getattr(app_settings, name)
-        if type(value) is not int or value < 0:
-            messages.append(
-                Error(
-                    f"TOKENS[{name!r}] is {value!r}; "
-                    "it must be a whole number, 0 or more.",
-                    id="tokens.E043",
-                )
-            )
-    return messages
-
-
-@register()
-def check_obtain_serializer(
-    app_configs: Any = None, **kwargs: Any
-) -> list[CheckMessage]:
-    from rest_framework_simplejwt.serializers import TokenObtainSerializer
-
-    from tokens.serializers import TokenObtainPairSerializer
-
-    path = app_settings.TOKEN_OBTAIN_SERIALIZER
-    try:
-        serializer = import_string(path)
-    except ImportError as exc:
-        return [Error(f"TOKEN_OBTAIN_SERIALIZER {path!r}: {exc}", id="tokens.E042")]
-    bases = (TokenObtainPairSerializer, TokenObtainSerializer)
-    if isinstance(serializer, type) and issubclass(serializer, bases):
-        return []
-    return [
-        Error(
-            f"TOKEN_OBTAIN_SERIALIZER {path!r} is not a token obtain serializer.",
-            hint="Derive it from tokens.serializers.TokenObtainPairSerializer "
-            "(or SimpleJWT's TokenObtainPairSerializer) and override get_token().",
-            id="tokens.E042",
         )
     ]
 

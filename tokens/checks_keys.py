@@ -16,7 +16,8 @@ The first two are upper bounds that cost nothing and need no package; zxcvbn
 words. A secret below ``MIN_KEY_BITS`` is an Error: a key that can be guessed
 lets anyone mint tokens. ``generatesigningkey`` makes keys far above it.
 
-RSA keys shorter than 2048 bits are an Error too (RFC 7518 §3.3).
+RSA keys shorter than 2048 bits are an Error too (RFC 7518 §3.3, ``tokens.E007``;
+formerly ``tokens.E041``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, Tags, register
 
-from tokens.app_settings import app_settings
+from tokens.app_settings import AppSettings, app_settings
 from tokens.backends import HMAC_ALGORITHMS, build_key
 
 # RFC 7518 §3.2 asks for a key at least as long as the hash output; 128 bits of
@@ -69,8 +70,11 @@ def key_strength_bits(secret: str) -> float:
 
 @register(Tags.security, deploy=True)
 def check_key_strength(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    ring = app_settings.SIGNING_KEYS
+    if AppSettings.SIGNING_KEYS.problem(ring) is not None:
+        return []  # tokens.checks.check_settings reports it
     errors: list[CheckMessage] = []
-    for entry in app_settings.SIGNING_KEYS:
+    for entry in ring:
         try:
             key = build_key(entry)
         except (ValueError, TypeError):
@@ -103,7 +107,7 @@ def _check_asymmetric(key: Any) -> list[CheckMessage]:
             Error(
                 f"Key {key.kid!r} is a {size}-bit RSA key.",
                 hint=f"RFC 7518 §3.3: use at least {MIN_RSA_BITS} bits.",
-                id="tokens.E041",
+                id="tokens.E007",
             )
         ]
     return []

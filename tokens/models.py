@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -71,17 +73,15 @@ class SessionQuerySet(models.QuerySet["Session"]):
 
     def expired(self, now: datetime | None = None) -> SessionQuerySet:
         """Unrevoked sessions past their absolute or idle lifetime."""
-        now = now or timezone.now()
-        idle_cutoff = now - app_settings.SESSION_IDLE_TIMEOUT
-        return self.unrevoked().filter(
-            Q(expires_at__lte=now) | Q(last_used_at__lte=idle_cutoff)
-        )
+        return self.unrevoked().exclude(Liveness.at(now).q(user=False))
 
     def active(self, now: datetime | None = None) -> SessionQuerySet:
-        """Sessions that can still be refreshed."""
-        now = now or timezone.now()
-        idle_cutoff = now - app_settings.SESSION_IDLE_TIMEOUT
-        return self.unrevoked().filter(expires_at__gt=now, last_used_at__gt=idle_cutoff)
+        """Sessions within their lifetimes, whatever their user's state."""
+        return self.filter(Liveness.at(now).q(user=False))
+
+    def live(self, now: datetime | None = None) -> SessionQuerySet:
+        """Sessions whose tokens are honoured: active, and their user active."""
+        return self.filter(Liveness.at(now).q())
 
     def flushable_expired(self, cutoff: datetime) -> SessionQuerySet:
         """Unrevoked sessions past their absolute expiry at *cutoff*: no token of
@@ -178,13 +178,88 @@ class Session(models.Model):
     def get_status(self, now: datetime | None = None) -> str:
         if self.revoked_at is not None:
             return SessionStatus.REVOKED
-        now = now or timezone.now()
-        if now >= self.expires_at or now >= self.idle_expires_at:
+        if not Liveness.at(now).holds(self, user=False):
             return SessionStatus.EXPIRED
         return SessionStatus.ACTIVE
 
     def is_active(self, now: datetime | None = None) -> bool:
         return self.get_status(now) == SessionStatus.ACTIVE
+
+
+def user_active_field() -> models.Field[Any, Any] | None:
+    """Return the user model's ``is_active`` column, if it has one."""
+    # A ForeignKey to the user model: a model class once the apps are loaded.
+    user = Session._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
+    return next((f for f in user.concrete_fields if f.name == "is_active"), None)
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """
+    Whether a session is live at one moment, i.e. its tokens are honoured: not
+    revoked, before its absolute expiry, before its idle cutoff (its last
+    refresh + SESSION_IDLE_TIMEOUT), and its user active (when the user model
+    has an ``is_active`` field). A user model without one has active users.
+
+    The one definition, rendered for the ORM (``q``), for a loaded row
+    (``holds``) and for raw SQL (``sql``): tests/tokens/test_liveness.py pins
+    the three, and every place that asks, to the same verdict.
+    """
+
+    now: datetime
+    idle_cutoff: datetime
+
+    @classmethod
+    def at(cls, now: datetime | None = None) -> Liveness:
+        now = now or timezone.now()
+        return cls(now, now - app_settings.SESSION_IDLE_TIMEOUT)
+
+    def q(self, *, user: bool = True) -> Q:
+        """A filter on sessions; *user*: include the user's ``is_active``."""
+        q = Q(
+            revoked_at__isnull=True,
+            expires_at__gt=self.now,
+            last_used_at__gt=self.idle_cutoff,
+        )
+        field = user_active_field()
+        if user and field is not None:
+            q &= Q(**{f"user__{field.name}": True})
+        return q
+
+    def holds(self, session: Session, *, user: bool = True) -> bool:
+        """The same on a loaded session (with its user, if *user*)."""
+        if not (
+            session.revoked_at is None
+            and session.expires_at > self.now
+            and session.last_used_at > self.idle_cutoff
+        ):
+            return False
+        field = user_active_field()
+        return not user or field is None or bool(getattr(session.user, field.attname))
+
+    def sql(self, qn: Callable[[str], str], *, session: str, user: str) -> str:
+        """
+        The same as SQL conditions on the aliases *session* and *user* (the
+        user row joined), with the placeholders of ``params()``; *qn* quotes a
+        column name.
+        """
+        conditions = [
+            f"{session}.revoked_at IS NULL",
+            f"{session}.expires_at > %(now)s",
+            f"{session}.last_used_at > %(idle_cutoff)s",
+        ]
+        field = user_active_field()
+        if field is not None:
+            conditions.append(f"{user}.{qn(field.column)}")
+        return " AND ".join(conditions)
+
+    def params(self) -> dict[str, datetime]:
+        return {"now": self.now, "idle_cutoff": self.idle_cutoff}
+
+    def ends_at(self, session: Session) -> datetime:
+        """When *session*, live now, stops being live unless it is refreshed."""
+        idle_timeout = self.now - self.idle_cutoff
+        return min(session.expires_at, session.last_used_at + idle_timeout)
 
 
 class RefreshTokenRecordQuerySet(models.QuerySet["RefreshTokenRecord"]):

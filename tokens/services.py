@@ -22,10 +22,12 @@ from tokens import signals
 from tokens.app_settings import app_settings
 from tokens.exceptions import RefreshTokenReused, SessionInvalid, TokenAlreadyRotated
 from tokens.models import (
+    Liveness,
     PendingTombstone,
     RefreshTokenRecord,
     RevocationReason,
     Session,
+    user_active_field,
 )
 from tokens.security import security_event
 from tokens.state import sessions_forget, sessions_mark_revoked
@@ -157,17 +159,17 @@ def _rotate_uncontended(token: RefreshToken) -> TokenPair | None:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return None
-    now, successor_jti = timezone.now(), uuid.uuid4()
+    live, successor_jti = Liveness.at(), uuid.uuid4()
+    now = live.now
     with transaction.atomic(using=using):
         found = list(
             Session.objects.db_manager(using).raw(
-                _rotation_sql(connection.ops.quote_name),
+                _rotation_sql(connection.ops.quote_name, live),
                 {
                     "sid": token.session_id,
                     "jti": token.jti,
                     "sub": token["sub"],
-                    "now": now,
-                    "idle_cutoff": now - app_settings.SESSION_IDLE_TIMEOUT,
+                    **live.params(),
                     "successor": successor_jti,
                     "refresh_until": now + app_settings.REFRESH_TOKEN_LIFETIME,
                 },
@@ -194,11 +196,8 @@ WITH live AS (
     SELECT s.id, s.expires_at
     FROM {session} s {user_join}
     WHERE s.id = %(sid)s
-      AND s.revoked_at IS NULL
-      AND s.expires_at > %(now)s
-      AND s.last_used_at > %(idle_cutoff)s
       AND CAST(s.user_id AS text) = %(sub)s
-      {user_active}
+      AND {live}
     FOR UPDATE OF s SKIP LOCKED
 ), consumed AS (
     UPDATE {record} r
@@ -224,7 +223,7 @@ FROM touched, successor
 """
 
 
-def _rotation_sql(qn: Callable[[str], str]) -> str:
+def _rotation_sql(qn: Callable[[str], str], live: Liveness) -> str:
     """
     Lock the session (skipping it if another transaction holds it), consume the
     record if it is unused, insert its successor and touch the session; return
@@ -236,16 +235,14 @@ def _rotation_sql(qn: Callable[[str], str]) -> str:
     """
     # A ForeignKey to the user model: a model class once the apps are loaded.
     user = Session._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
-    active = next((f for f in user.concrete_fields if f.name == "is_active"), None)
-    user_join = user_active = ""
-    if active is not None:
+    user_join = ""
+    if user_active_field() is not None:
         user_join = f"JOIN {qn(user.db_table)} u ON u.{qn(user.pk.column)} = s.user_id"
-        user_active = f"AND u.{qn(active.column)}"
     return ROTATION_SQL.format(
         session=qn(Session._meta.db_table),
         record=qn(RefreshTokenRecord._meta.db_table),
         user_join=user_join,
-        user_active=user_active,
+        live=live.sql(qn, session="s", user="u"),
     )
 
 
@@ -440,7 +437,7 @@ def user_sessions_forget(*, user: Any) -> None:
 
 def user_active_sessions(*, user: Any) -> list[Session]:
     """Return *user*'s sessions that can still be used, newest first."""
-    return list(Session.objects.active().filter(user=user).order_by("-last_used_at"))
+    return list(Session.objects.live().filter(user=user).order_by("-last_used_at"))
 
 
 def token_session_check(*, token: Any) -> Session:
@@ -462,7 +459,7 @@ def _session_check(session: Session | None, user_id: str, now: datetime) -> Sess
     Return *session* if it is usable by the user a token names, else raise
     SessionInvalid.
     """
-    if session is None or not session.is_active(now) or not session.user.is_active:
+    if session is None or not Liveness.at(now).holds(session):
         raise SessionInvalid("Session is not active")
     if str(session.user_id) != user_id:
         raise SessionInvalid("Token does not match its session")

@@ -15,11 +15,20 @@ and it is the authority.
 How (Redis; each rule with the reason it holds)
 -----------------------------------------------
 1. Two keys per session: a tombstone ``rev:<sid>`` and a "valid" entry
-   ``ok:<sid>`` holding ``<server id>|<epoch>|<user pk>``. A tombstone is
-   honoured whatever wrote it and whenever; a "valid" entry is honoured only
-   when nothing contradicts it (rules 2-4). A reader that saw the database
-   before a revocation may write its "valid" entry after the tombstone: the
-   tombstone still wins, because it is another key and it is always read.
+   ``ok:<sid>`` holding ``<until>|<server id>|<epoch>|<user pk>``. A tombstone
+   is honoured whatever wrote it and whenever; a "valid" entry is honoured only
+   when nothing contradicts it (rules 2-4), and only before *until* (ms since
+   the epoch): CACHE_TTL after the read at most, and never past the moment the
+   session would stop being live unless refreshed (its idle cutoff or its
+   expiry, ``tokens.models.Liveness``). Every reader checks *until*, local
+   memory included, so the entry never outlives the idle cutoff, however late
+   Redis deletes an expired key. *until* comes first so that a process still
+   running the format without it (``<server id>|<epoch>|<user pk>``, during a
+   rolling deploy) reads such an entry as another server's: a miss, which the
+   database answers, rather than another user's, which it would refuse.
+   A reader that saw the database before a revocation may write its "valid"
+   entry after the tombstone: the tombstone still wins, because it is another
+   key and it is always read.
 2. Server lifetime. The *server id* is the Redis server's ``run_id`` (new at
    every start, so also after a restart from a snapshot) and its
    ``master_replid`` (new when a replica is promoted). It is read once per
@@ -114,6 +123,7 @@ at most CACHE_TTL after a failed tombstone). Use Redis in production.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
 import threading
@@ -131,7 +141,6 @@ from django.core.cache import BaseCache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 from django.db.models import Exists
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -150,7 +159,7 @@ except ImportError:  # redis-py is needed only when Redis is the cache
 from tokens.app_settings import app_settings
 
 if TYPE_CHECKING:
-    from tokens.models import Session
+    from tokens.models import Liveness, Session
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +196,12 @@ class Lookup:
 
 
 NO_CACHE = Lookup(MISS)
+
+
+def _before(until_ms: Any, at: float | None) -> bool:
+    """Whether a "valid" entry trusted until *until_ms* still vouches at *at*."""
+    now = time.time() if at is None else at
+    return type(until_ms) is int and now * 1000 < until_ms
 
 
 class SessionUser(SimpleLazyObject):
@@ -251,7 +266,7 @@ class SessionState:
     def cache(self) -> BaseCache:
         return caches[self.alias]  # Django keeps one cache object per thread
 
-    def lookup(self, session_id: str) -> Lookup:
+    def lookup(self, session_id: str, at: float | None = None) -> Lookup:
         rev, ok = _rev_key(session_id), _ok_key(session_id)
         try:
             found = self.cache.get_many([rev, ok, EPOCH_KEY])
@@ -265,17 +280,26 @@ class SessionState:
         if found.get(rev) is not None:
             return Lookup(REVOKED_SESSION)
         entry = found.get(ok)
-        if type(entry) is tuple and len(entry) == 2 and epoch and entry[0] == epoch:
+        if (
+            type(entry) is tuple
+            and len(entry) == 3
+            and epoch
+            and entry[0] == epoch
+            and _before(entry[2], at)
+        ):
             return Lookup(VALID, user_pk=str(entry[1]))
         return Lookup(MISS, epoch=epoch)
 
     def fill(
-        self, session_id: str, user_pk: Any, ttl: int, seen: Lookup, **_: Any
+        self, session_id: str, user_pk: Any, until: float, seen: Lookup, **_: Any
     ) -> None:
         if seen.epoch is None:
             return
+        entry = (seen.epoch, user_pk, int(until * 1000))
+        # The entry carries its own end: the cache's timeout only evicts it.
+        timeout = max(1, math.ceil(until - time.time()))
         try:
-            self.cache.set(_ok_key(session_id), (seen.epoch, user_pk), timeout=ttl)
+            self.cache.set(_ok_key(session_id), entry, timeout=timeout)
         except Exception:
             logger.warning("revocation cache unreachable; entry not written")
 
@@ -448,13 +472,13 @@ class RedisSessionState:
 
     # Reads -------------------------------------------------------------------
 
-    def lookup(self, session_id: str) -> Lookup:
+    def lookup(self, session_id: str, at: float | None = None) -> Lookup:
         with self.lock:
             if time.monotonic() < self.retry_at:
                 return NO_CACHE
             for attempt in (1, 2):
                 try:
-                    return self._lookup(session_id)
+                    return self._lookup(session_id, at)
                 except redis.ConnectionError as exc:
                     # Closed under us (restart, CLIENT KILL, failover): what it
                     # would have told us is lost. Start afresh, once, now.
@@ -467,19 +491,19 @@ class RedisSessionState:
                     break
             return NO_CACHE
 
-    def _lookup(self, session_id: str) -> Lookup:
+    def _lookup(self, session_id: str, at: float | None) -> Lookup:
         self._read_pushes()
         entry = self.local.get(session_id)
         if entry is not None and self._leased() and self.epoch is not None:
             self.local.move_to_end(session_id)
             self.stats["local"] += 1
-            return self._decide(entry, lease=True)
-        return self._read(session_id)
+            return self._decide(entry, lease=True, at=at)
+        return self._read(session_id, at)
 
     def _leased(self) -> bool:
         return time.monotonic() < self.lease_until
 
-    def _read(self, session_id: str) -> Lookup:
+    def _read(self, session_id: str, at: float | None) -> Lookup:
         rev, ok = (
             self.make_key(_rev_key(session_id)),
             self.make_key(_ok_key(session_id)),
@@ -499,7 +523,7 @@ class RedisSessionState:
         self._remember(session_id, entry)
         if self.epoch is None:
             self.epoch = self._make_epoch()
-        found = self._decide(entry, lease=self._leased())
+        found = self._decide(entry, lease=self._leased(), at=at)
         found.t0_ms = int(now[0]) * 1000 + int(now[1]) // 1000
         found.sent_at = sent_at
         return found
@@ -512,15 +536,21 @@ class RedisSessionState:
         )
         return cast(bytes, epoch)
 
-    def _decide(self, entry: tuple[bool, bytes | None], lease: bool) -> Lookup:
+    def _decide(
+        self, entry: tuple[bool, bytes | None], lease: bool, at: float | None
+    ) -> Lookup:
         revoked, ok = entry
         if revoked:
             return Lookup(REVOKED_SESSION)
         seen = Lookup(MISS, server_id=self.server_id, epoch=self.epoch, lease=lease)
-        parts = ok.split(b"|", 2) if ok else ()
-        if len(parts) != 3 or parts[0] != self.server_id or parts[1] != self.epoch:
+        parts = ok.split(b"|", 3) if ok else ()
+        if len(parts) != 4 or parts[1] != self.server_id or parts[2] != self.epoch:
             return seen
-        seen.kind, seen.user_pk = (VALID if lease else UNLEASED), parts[2].decode()
+        # The entry's own end (rule 1): local memory keeps an entry past the
+        # moment Redis expires it, until Redis gets round to deleting it.
+        if not (parts[0].isdigit() and _before(int(parts[0]), at)):
+            return seen
+        seen.kind, seen.user_pk = (VALID if lease else UNLEASED), parts[3].decode()
         return seen
 
     # Writes ------------------------------------------------------------------
@@ -529,19 +559,25 @@ class RedisSessionState:
         self,
         session_id: str,
         user_pk: Any,
-        ttl: int,
+        until: float,
         seen: Lookup,
         outbox_empty: bool = False,
     ) -> None:
-        """Write a "valid" entry from a database read made after *seen*."""
+        """
+        Write a "valid" entry from a database read made after *seen*, trusted
+        until *until* (a ``time.time()`` reading).
+        """
         if seen.server_id is None or seen.epoch is None:
             return
-        value = b"|".join((seen.server_id, seen.epoch, str(user_pk).encode()))
+        until_ms = int(until * 1000)
+        value = b"|".join(
+            (b"%d" % until_ms, seen.server_id, seen.epoch, str(user_pk).encode())
+        )
         rev, ok = (
             self.make_key(_rev_key(session_id)),
             self.make_key(_ok_key(session_id)),
         )
-        commands: list[tuple[Any, ...]] = [("SET", ok, value, "EX", ttl)]
+        commands: list[tuple[Any, ...]] = [("SET", ok, value, "PXAT", until_ms)]
         renew = outbox_empty and not seen.lease and seen.t0_ms is not None
         if renew:
             # renew implies a t0_ms.
@@ -699,9 +735,10 @@ def session_user_get(
         session = _valid_session(session_id, user_id, now)
         return session.user if session is not None else None
     state = get_state()
-    seen = state.lookup(session_id)
+    at = now.timestamp() if now is not None else None
+    seen = state.lookup(session_id, at)
     if seen.kind == UNLEASED and state.drain():
-        seen = state.lookup(session_id)
+        seen = state.lookup(session_id, at)
     if seen.kind == REVOKED_SESSION:
         return None
     if seen.kind == VALID:
@@ -716,13 +753,19 @@ def _session_user_from_db(
     user_id: str,
     now: datetime | None,
 ) -> Any:
-    session = _valid_session(session_id, user_id, now)
+    from tokens.models import Liveness
+
+    live = Liveness.at(now)
+    session = _valid_session(session_id, user_id, live)
     if session is None:
         return None
+    until = _valid_until(session, live)
+    if until <= time.time():
+        return session.user  # too close to its end to be worth an entry
     state.fill(
         session_id,
         session.user_id,
-        _ttl(session, now),
+        until,
         seen,
         # Annotated by _valid_session's query.
         outbox_empty=not session.outbox_pending,  # type: ignore[attr-defined]
@@ -731,29 +774,34 @@ def _session_user_from_db(
 
 
 def _valid_session(
-    session_id: str, user_id: str, now: datetime | None
+    session_id: str, user_id: str, live: Liveness | datetime | None
 ) -> Session | None:
-    from tokens.models import PendingTombstone, Session
+    from tokens.models import Liveness, PendingTombstone, Session
 
-    now = now or timezone.now()
+    if not isinstance(live, Liveness):
+        live = Liveness.at(live)
     session = (
         Session.objects.select_related("user")
         # Whether tombstones are pending, in the same query: a read that saw
         # none renews the lease like a drain (rule 4).
         .annotate(outbox_pending=Exists(PendingTombstone.objects.all()))
-        .filter(pk=session_id, revoked_at__isnull=True, expires_at__gt=now)
+        .filter(live.q(), pk=session_id)
         .first()
     )
     if session is None or str(session.user_id) != user_id:
         return None
-    if not getattr(session.user, "is_active", True):
-        return None
     return session
 
 
-def _ttl(session: Session, now: datetime | None) -> int:
-    remaining = (session.expires_at - (now or timezone.now())).total_seconds()
-    return max(1, min(app_settings.CACHE_TTL, int(remaining)))
+def _valid_until(session: Session, live: Liveness) -> float:
+    """
+    Return until when a "valid" entry may vouch for *session*, as a
+    ``time.time()`` reading: CACHE_TTL at most, and never past the moment the
+    session stops being live unless refreshed (its idle cutoff, its expiry).
+    A refresh moves the cutoff; the entry then ends early and is read again.
+    """
+    ends = live.ends_at(session).timestamp()
+    return min(ends, time.time() + app_settings.CACHE_TTL)
 
 
 # The revocation write path ---------------------------------------------------

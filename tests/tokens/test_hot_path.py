@@ -89,7 +89,9 @@ def test_valid_answer_never_overrides_a_tombstone(
     sid = str(pair.session.pk)
     seen = current_state().lookup(sid)  # before the revocation
     revoke(pair.session, django_capture_on_commit_callbacks)
-    current_state().fill(sid, pair.session.user_id, 60, seen, outbox_empty=True)
+    current_state().fill(
+        sid, pair.session.user_id, time.time() + 60, seen, outbox_empty=True
+    )
     with pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
 
@@ -237,7 +239,9 @@ def test_entry_from_before_a_flush_is_ignored(
     seen = current_state().lookup(sid)
     revoke(pair.session, django_capture_on_commit_callbacks)
     redis_server.client().flushall()
-    current_state().fill(sid, pair.session.user_id, 60, seen, outbox_empty=True)
+    current_state().fill(
+        sid, pair.session.user_id, time.time() + 60, seen, outbox_empty=True
+    )
     with django_assert_num_queries(1), pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
 
@@ -388,3 +392,31 @@ def test_keys_evicted_from_the_tracking_table_are_not_trusted_from_memory(
         assert refused == len(pairs)
     finally:
         server.stop()
+
+
+def test_an_entry_in_the_format_without_its_end_is_a_miss(
+    tracked_cache,
+    long_lease,
+    redis_server,
+    pair,
+    authenticate,
+    django_assert_num_queries,
+):
+    """
+    During a rolling deploy, processes of the previous version
+    (``<server id>|<epoch>|<user pk>``) and of this one read each other's
+    entries as another server's (the database answers), never as another
+    user's (a refusal).
+    """
+    authenticate(pair.access)
+    fast = current_state()
+    key = tracked_cache.make_key(state._ok_key(pair.session.pk))
+    # What the previous version's reader makes of this version's entry: the
+    # first field is not its server id, so it asks the database.
+    server_id, _epoch, _user_pk = redis_server.client().get(key).split(b"|", 2)
+    assert server_id != fast.server_id
+    old = b"|".join((fast.server_id, fast.epoch, str(pair.session.user_id).encode()))
+    redis_server.client().set(key, old)
+    with django_assert_num_queries(1):
+        user, _ = authenticate(pair.access)
+    assert user.pk == pair.session.user_id

@@ -80,10 +80,10 @@ def test_check_deploy_refuses_a_short_rsa_key(settings):
         rsa.generate_private_key(public_exponent=65537, key_size=1024)
     )
     entry = {"kid": "r", "algorithm": "RS256", "private_key": private}
-    assert "tokens.E041" in deploy_ids(settings, [entry])
+    assert "tokens.E007" in deploy_ids(settings, [entry])
     strong, _ = pem_pair(new_private_key("RS256"))
     entry = {"kid": "r", "algorithm": "RS256", "private_key": strong}
-    assert "tokens.E041" not in deploy_ids(settings, [entry])
+    assert "tokens.E007" not in deploy_ids(settings, [entry])
 
 
 def test_check_deploy_refuses_forty_as(tmp_path):

@@ -20,7 +20,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from tests.tokens.craft import claims_of, hs_header, sign_hs256
 from tokens import backends, services
 from tokens.backends import get_key_ring
-from tokens.checks import check_setting_counts
+from tokens.checks import check_settings
 from tokens.models import RevocationReason
 from tokens.tokens import AccessToken, RefreshToken
 
@@ -184,7 +184,7 @@ def test_an_untyped_token_is_checked_in_full_every_time(
 @pytest.mark.parametrize("value", [-1, "1024", 1.5, None, True])
 def test_counts_must_be_whole_numbers(settings, value):
     settings.TOKENS = {**settings.TOKENS, "VERIFIED_TOKENS_CACHE": value}
-    [problem] = check_setting_counts()
+    [problem] = check_settings()
     assert isinstance(problem, Error)
     assert problem.id == "tokens.E043"
     assert "VERIFIED_TOKENS_CACHE" in problem.msg
