@@ -36,11 +36,8 @@ run: bootstrap
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The suite on one pytest-xdist worker per core; tests that share a server
-# stay on one worker (tests/parallel.py). TEST_WORKERS=0 runs it in one process.
-TEST_WORKERS ?= auto
 test: bootstrap
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 superuser: bootstrap
 	$(PY) manage.py migrate --noinput

@@ -72,6 +72,4 @@ def tests(session: nox.Session, django: str, drf: str, simplejwt: str) -> None:
         "print('Django', django.__version__, 'DRF', rest_framework.__version__, "
         "'SimpleJWT', s.__version__)",
     )
-    # pytest-xdist comes with the pinned requirements: one worker per core.
-    xdist = ["-n", "auto", "--dist", "loadgroup"]
-    session.run("python", "-m", "pytest", "-q", *xdist, *TESTS, *session.posargs)
+    session.run("python", "-m", "pytest", "-q", *TESTS, *session.posargs)

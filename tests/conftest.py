@@ -16,11 +16,6 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from tests.parallel import (  # noqa: F401 - the hooks that group tests for -n
-    pytest_collection_modifyitems,
-    pytest_configure_node,
-    pytest_xdist_make_scheduler,
-)
 from tests.redis_server import REDIS_SERVER, RedisServer
 from tests.redis_server import available as redis_server_available
 from tokens import throttles

@@ -8,13 +8,8 @@ os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-0123456789-abcdef
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 # Keys of this run only, on a Redis other runs may share; servers the tests
-# start inherit it through the environment. Under pytest-xdist each worker
-# process has its own (the run's prefix and the worker id), since every test
-# empties its prefix's keys before it starts.
-_prefix = os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{secrets.token_hex(4)}")
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker and not _prefix.endswith(f"-{_worker}"):
-    os.environ["CACHE_KEY_PREFIX"] = f"{_prefix}-{_worker}"
+# start inherit it through the environment.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{secrets.token_hex(4)}")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import REST_FRAMEWORK  # noqa: E402

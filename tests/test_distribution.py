@@ -169,13 +169,10 @@ def foreign_python(tmp_path_factory, wheel) -> Path:
     home = tmp_path_factory.mktemp("venv")
     # Like `make bootstrap`, this needs python3-venv: its absence is a broken
     # machine, not a missing service, so it fails.
-    venv.EnvBuilder(with_pip=False).create(home)
+    venv.EnvBuilder(with_pip=True).create(home)
     python = home / "bin" / "python"
-    # This interpreter's pip installs into the virtualenv (pip --python):
-    # bootstrapping a pip of its own there would take longer than the tests.
-    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
     pins = [f"{name}=={version(name)}" for name in RUNTIME]
-    deps = run([*pip, *pins], home, PIP_TIMEOUT)
+    deps = run([str(python), "-m", "pip", "install", "-q", *pins], home, PIP_TIMEOUT)
     if deps.returncode != 0:
         # The package index is an external service; CI fails on this skip.
         pytest.skip(
@@ -183,7 +180,9 @@ def foreign_python(tmp_path_factory, wheel) -> Path:
             f"{deps.stderr[-500:]}"
         )
     # --no-index: the wheel must need nothing beyond what is already there.
-    check(run([*pip, "--no-index", str(wheel)], home))
+    check(
+        run([str(python), "-m", "pip", "install", "-q", "--no-index", str(wheel)], home)
+    )
     return python
 
 

@@ -32,12 +32,9 @@ CHROMIUM_ARGS = [
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """
-    Launch the system Chromium once for the browser tests; each test has a
-    context (cookies, storage) of its own.
-    """
+    """Launch the system Chromium for the tests of one module."""
     if not CHROMIUM.exists():
         pytest.skip(
             f"browser test skipped: no Chromium at {CHROMIUM} "
