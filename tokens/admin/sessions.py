@@ -30,7 +30,6 @@ from tokens.admin.base import (
     session_device,
     session_status,
     user_label,
-    uuid_prefix,
 )
 from tokens.admin.refresh_tokens import RefreshTokenInline
 from tokens.admin.revocation import (
@@ -101,7 +100,6 @@ class SessionAdmin(
 
     # Columns and fields ----------------------------------------------------
 
-    short_id = column(lambda s: uuid_prefix(s.pk), _("session"), "id")
     user_name = column(lambda s: user_label(s.user), _("user"), "user")
     device = column(session_device, _("device"))
     client = column(session_client, _("device"), "user_agent")
