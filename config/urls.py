@@ -4,23 +4,25 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import pages
 from config import views
+from config.csp import content_security_policy
 from config.docs import DocsView
 from tokens.jwks import JWKSView
 
 urlpatterns = [
     path("", views.demo, name="demo"),
-    # The page FRONTEND_RESET_URL's default points to.
+    # The pages FRONTEND_RESET_URL's and FRONTEND_VERIFY_URL's defaults point
+    # to, under the demo page's Content-Security-Policy.
     path(
         "reset/<str:uid>/<str:token>/",
-        pages.password_reset_page,
+        content_security_policy(pages.password_reset_page),
         name="password_reset_page",
     ),
-    # The page FRONTEND_VERIFY_URL's default points to.
     path(
         "verify/<str:uid>/<str:token>/",
-        pages.email_verify_page,
+        content_security_policy(pages.email_verify_page),
         name="email_verify_page",
     ),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
     path("api/health/", views.health, name="health"),

@@ -1,11 +1,16 @@
 """Project-level views: liveness, readiness, JSON error pages, the demo page."""
 
+from django.conf import settings
 from django.core.cache import caches
+from django.core.mail.backends import console
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -23,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.app_settings import app_settings as accounts_settings
+from config.csp import content_security_policy
 from tokens.app_settings import app_settings
 
 
@@ -104,6 +110,17 @@ def ready(request: Request) -> Response:
     return Response({"status": status, **body})
 
 
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """
+    Answer /favicon.ico, which browsers ask for on the pages that name no icon
+    (error pages, an API answer opened in a tab), with the site's icon.
+    """
+    response = redirect(static("favicon.svg"))
+    patch_cache_control(response, max_age=60 * 60 * 24)
+    return response
+
+
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
 
@@ -135,10 +152,17 @@ def server_error(request: HttpRequest) -> JsonResponse:
     return defaults.server_error(request)
 
 
+def mail_to_console() -> bool:
+    """Whether mail is printed on the console (``make run``'s terminal), not sent."""
+    backend = import_string(settings.EMAIL_BACKEND)
+    return issubclass(backend, console.EmailBackend)
+
+
 def demo_config(request: HttpRequest) -> dict:
     """Return what the demo page's script needs: the mode, the URLs, the CSRF token."""
     return {
         "cookieMode": app_settings.REFRESH_COOKIE,
+        "mailToConsole": mail_to_console(),
         "emailVerification": str(accounts_settings.EMAIL_VERIFICATION),
         "csrfToken": get_token(request),
         "urls": {
@@ -155,6 +179,7 @@ def demo_config(request: HttpRequest) -> dict:
     }
 
 
+@content_security_policy
 @require_safe
 @never_cache  # the page carries this visitor's CSRF token
 @ensure_csrf_cookie

@@ -134,3 +134,16 @@ def test_the_docs_page_is_served_with_its_own_swagger_ui(production_server):
         assert source.startswith(b"/"), source  # no other origin
         status, _, _ = get(production_server + source.decode().replace("&amp;", "&"))
         assert status == 200, source
+
+
+def test_every_page_names_an_icon_that_is_served(production_server):
+    """The demo, the admin and /favicon.ico itself lead to the icon, never a 404."""
+    for path in ("/", "/admin/login/"):
+        _, _, page = get(production_server + path)
+        icon = linked(page, r'rel="icon" href="(/static/favicon\.[0-9a-f]{12}\.svg)"')
+        status, headers, _ = get(production_server + icon)
+        assert status == 200, path
+        assert headers["Content-Type"].startswith("image/svg+xml")
+    status, headers, body = get(production_server + "/favicon.ico")  # redirected
+    assert status == 200
+    assert body == (ROOT / "static" / "favicon.svg").read_bytes()

@@ -16,9 +16,14 @@
     refreshing: null,
     unverified: "",
     restoreActions: null,
+    sessionsShown: "",
+    polling: null,
   };
   const $ = (id) => document.getElementById(id);
   const AUTO_REFRESH_SECONDS = 15;
+  // The session list follows sign-ins elsewhere: asked again this often while
+  // the page is visible, and whenever the window comes back to the front.
+  const SESSIONS_POLL_SECONDS = 5;
   const PROFILE_LABELS = {
     email: "Email",
     display_name: "Display name",
@@ -66,9 +71,18 @@
 
   // Display -----------------------------------------------------------------
 
+  // The message bar sticks to the top of the window (demo.css), so what an
+  // action answers is in view wherever its button was.
   function say(text, isError = false) {
     $("message").textContent = text;
     $("message").classList.toggle("error", isError);
+  }
+
+  // Where development mail goes, said only when it really goes there.
+  function mailHint() {
+    return config.mailToConsole
+      ? " In development the mail is printed in the terminal running `make run`."
+      : "";
   }
 
   function accountError(text) {
@@ -106,6 +120,7 @@
     $("signed-out-panel").hidden = false;
     $("profile").replaceChildren();
     $("sessions").replaceChildren();
+    state.sessionsShown = "";
     $("claims").textContent = "";
     say(text, isError);
   }
@@ -275,7 +290,21 @@
       return;
     }
     const sessions = Array.isArray(result.data) ? result.data : result.data.results;
+    const shown = JSON.stringify(sessions);
+    if (shown === state.sessionsShown) return;  // unchanged: keep hover and focus
+    state.sessionsShown = shown;
     $("sessions").replaceChildren(...sessions.map(sessionRow));
+  }
+
+  // Ask for the list again, unless nobody can see it or someone is using it
+  // (a revoke question is open, or a button in it has the focus).
+  function pollSessions() {
+    if (!state.access || state.polling || document.visibilityState !== "visible") return;
+    const list = $("sessions");
+    if (list.querySelector(".confirm") || list.contains(document.activeElement)) return;
+    state.polling = loadSessions().finally(() => {
+      state.polling = null;
+    });
   }
 
   async function showAccount() {
@@ -286,12 +315,12 @@
 
   function registeredText(email) {
     if (config.emailVerification === "mandatory") {
-      return `Account created for ${email}. Follow the link mailed to it ` +
-        "(in development: printed by `make run`), then sign in.";
+      return `Account created for ${email}. Follow the link mailed to it, then ` +
+        `sign in.${mailHint()}`;
     }
     if (config.emailVerification === "optional") {
       return `Account created for ${email}. A verification link was mailed to ` +
-        "it; you can sign in now.";
+        `it; you can sign in now.${mailHint()}`;
     }
     return `Account created for ${email}. Sign in to start a session.`;
   }
@@ -347,7 +376,7 @@
 
   async function resendVerification(email) {
     const result = await api("POST", config.urls.verifyResend, { body: { email } });
-    say(describe(result), !result.ok);
+    say(describe(result) + (result.ok ? mailHint() : ""), !result.ok);
   }
 
   function toggleForgot() {
@@ -372,7 +401,7 @@
       return;
     }
     clearErrors(form);
-    say(`${describe(result)} (In development the mail is printed by \`make run\`.)`);
+    say(describe(result) + mailHint());
   }
 
   async function revokeSession(session) {
@@ -482,6 +511,9 @@
     $("logout-all").addEventListener("click", confirmLogoutAll);
     $("rotate").addEventListener("click", rotateNow);
     setInterval(tick, 1000);
+    setInterval(pollSessions, SESSIONS_POLL_SECONDS * 1000);
+    window.addEventListener("focus", pollSessions);
+    document.addEventListener("visibilitychange", pollSessions);
     resume();
   }
 

@@ -114,7 +114,7 @@ def test_staff_revoke_a_session_with_a_reason(
 
     page.wait_for_selector(".messagelist")
     assert "Revoked 1 session." in page.inner_text(".messagelist")
-    assert "revoked: revoked by staff" in page.inner_text("#result_list")
+    assert "revoked by staff" in page.inner_text("#result_list")
 
     session.refresh_from_db()
     assert session.revoked_reason == RevocationReason.ADMIN
@@ -149,7 +149,7 @@ def test_staff_paste_a_token_and_revoke_its_session(page, live_api, staff, make_
     page.click("#revoke-form input[type=submit]")
     page.wait_for_selector(".messagelist")
     assert "Revoked 1 session." in page.inner_text(".messagelist")
-    assert "revoked: revoked by staff" in page.inner_text("#content-main")
+    assert "revoked by staff" in page.inner_text("#content-main")
 
     assert_api_refuses(live_api, tokens)
 
@@ -196,10 +196,11 @@ def laptop_page(browser, live_server, settings):
     connections.close_all()  # see the page fixture in conftest.py
 
 
-def test_lists_fit_a_laptop_screen(
-    laptop_page, staff, make_user, other_sessions, screenshot_dir
-):
-    """At 1280 px, sidebar open, every column of both lists shows."""
+def test_lists_fit_a_laptop_screen(laptop_page, staff, make_user, other_sessions):
+    """
+    At 1280 px, sidebar open, every column of both lists shows (with a full
+    list, and for the pictures: test_admin_lists.py).
+    """
     page = laptop_page
     alice = make_user("alice.longname-for-a-wide-column@example.com")
     edge = (
@@ -213,14 +214,13 @@ def test_lists_fit_a_laptop_screen(
     admin_login(page, staff.email, PASSWORD)
 
     lists = {
-        "session": ("admin-sessions-1280.png", {"LAST USED", "EXPIRES"}),
-        "refreshtokenrecord": ("admin-refresh-tokens-1280.png", {"USED", "STATUS"}),
+        "session": {"DEVICE", "IP ADDRESS", "LAST USED", "STATUS"},
+        "refreshtokenrecord": {"USED", "STATUS"},
     }
-    for model, (picture, columns) in lists.items():
+    for model, columns in lists.items():
         page.goto(f"/admin/tokens/{model}/")
         page.wait_for_selector("#result_list")
         assert page.locator("#nav-sidebar").is_visible()
-        page.screenshot(path=str(screenshot_dir / picture))
         assert_nothing_clipped(page)
         headers = page.locator("#result_list thead th").all_inner_texts()
         assert columns <= {h.strip().upper() for h in headers}

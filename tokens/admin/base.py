@@ -25,7 +25,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
 
 from tokens.devices import describe_user_agent
-from tokens.models import Session, SessionStatus
+from tokens.models import RevocationReason, Session, SessionStatus
 
 
 class _RuntimeClass:
@@ -118,23 +118,55 @@ def uuid_prefix(value: Any) -> SafeString:
     return format_html('<span title="{}">{}</span>', text, text[:8])
 
 
+def one_line(text: str, title: str | None = None) -> SafeString:
+    """
+    Return *text* for a list cell that stays one line: the admin's stylesheet
+    (``tokens/admin/lists.css``) cuts it with an ellipsis where it is too long
+    for its column, and the tooltip (*title*, else *text*) shows it whole.
+    """
+    return format_html(
+        '<span class="one-line" title="{}">{}</span>', title or text, text
+    )
+
+
 def user_label(user: Any) -> SafeString:
-    """
-    Return the user as the list shows it: cut, whole in a tooltip, and free
-    to wrap before the "@" of an email so that the column stays narrow.
-    """
-    text = str(user)
-    name, at, domain = Truncator(text).chars(30).partition("@")
-    return format_html('<span title="{}">{}<wbr>{}</span>', text, name, f"{at}{domain}")
+    """Return the user as the lists show it: one line, whole in a tooltip."""
+    return one_line(str(user))
+
+
+# The status of a revoked session, as the lists and pages say it: the reason's
+# own label would double the word ("revoked: revoked by staff").
+REVOKED_STATUS: dict[str, StrOrPromise] = {
+    RevocationReason.LOGOUT: _("revoked: logout"),
+    RevocationReason.LOGOUT_ALL: _("revoked: logout everywhere"),
+    RevocationReason.REVOKED_BY_USER: _("revoked by the user"),
+    RevocationReason.PASSWORD_CHANGED: _("revoked: password changed"),
+    RevocationReason.PASSWORD_RESET: _("revoked: password reset"),
+    RevocationReason.USER_DEACTIVATED: _("revoked: user deactivated"),
+    RevocationReason.ADMIN: _("revoked by staff"),
+    RevocationReason.REUSE_DETECTED: _("revoked: token reuse"),
+}
 
 
 def session_status_label(session: Session) -> str:
-    """Return "active", "expired" or "revoked: <reason>" for *session*."""
+    """Return "active", "expired", "revoked by staff", "revoked: logout", ..."""
     status = session.get_status()
-    if status == SessionStatus.REVOKED:
+    if status != SessionStatus.REVOKED:
+        return str(SessionStatus(status).label)
+    label = REVOKED_STATUS.get(session.revoked_reason)
+    if label is None:  # a reason added to the model but not named here
         reason = session.get_revoked_reason_display()
         return str(_("revoked: %(reason)s") % {"reason": reason})
-    return str(SessionStatus(status).label)
+    return str(label)
+
+
+def session_status(session: Session) -> SafeString:
+    """Return the status for a list column, the session's expiry in its tooltip."""
+    label = session_status_label(session)
+    if session.get_status() != SessionStatus.ACTIVE:
+        return one_line(label)
+    expiry = _("expires %(when)s") % {"when": short_datetime(session.expires_at)}
+    return one_line(label, str(expiry))
 
 
 def session_device(session: Session) -> str:
@@ -143,16 +175,10 @@ def session_device(session: Session) -> str:
 
 
 def session_client(session: Session) -> SafeString:
-    """Return the device over the IP address, for a narrow list column."""
+    """Return the device for a list column; the agent and the id in a tooltip."""
     device = session_device(session)
-    # An IPv6 address is one long word: let it wrap rather than widen the list.
-    return format_html(
-        '<span title="{}">{}</span><br>'
-        '<span class="quiet" style="overflow-wrap: anywhere">{}</span>',
-        session.user_agent or device,
-        Truncator(device).chars(40),
-        session.ip_address or "–",
-    )
+    tooltip = f"{session.user_agent or device}\n{_('session')} {session.pk}"
+    return one_line(device, tooltip)
 
 
 # Behaviour -----------------------------------------------------------------

@@ -86,6 +86,9 @@ class RefreshTokenRecordAdmin(
     )  # fmt: skip
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["tokens/admin/lists.css"]}
+
     def get_uuid_q(self, value: uuid.UUID) -> Q:
         return Q(pk=value) | Q(session_id=value)
 

@@ -24,12 +24,12 @@ from tokens.admin.base import (
     ViewOnlyMixin,
     admin_url,
     column,
+    one_line,
     relative_datetime,
     session_client,
     session_device,
-    session_status_label,
+    session_status,
     user_label,
-    uuid_prefix,
 )
 from tokens.admin.refresh_tokens import RefreshTokenInline
 from tokens.admin.revocation import (
@@ -56,12 +56,14 @@ class SessionStatusFilter(StatusFilter):
 class SessionAdmin(
     RevokeTokenPageMixin, UUIDSearchMixin, ViewOnlyMixin, ModelAdmin[Session]
 ):
-    # Six narrow columns fit a 1280 px screen beside the filters, with
-    # Django's navigation sidebar open: the creation date is on the session's
-    # page and in the filters, the IP shares the device's column, and long
-    # emails and device names are cut, whole in their tooltips.
-    list_display = ("short_id", "user_name", "status", "client", "last_used", "expires")
-    list_display_links = ("short_id",)
+    # One line per session, every column on a 1280 px screen beside the
+    # filters with Django's navigation sidebar open: the device (the link to
+    # the session's page, its id in the tooltip), the IP address, the
+    # expiry in the status's tooltip (an expired session says so), the
+    # creation date on the session's page and in the filters. Long values end
+    # in an ellipsis (lists.css), whole in their tooltips.
+    list_display = ("user_name", "client", "address", "status", "last_used")
+    list_display_links = ("client",)
     list_filter = (SessionStatusFilter, "revoked_reason", "created_at")
     list_select_related = ("user",)
     raw_id_fields = ("user", "revoked_by")
@@ -89,22 +91,22 @@ class SessionAdmin(
         "revoked_reason", "revoked_by", "revoked_note",
     )  # fmt: skip
 
+    class Media:
+        css = {"all": ["tokens/admin/lists.css"]}
+
     def get_uuid_q(self, value: uuid.UUID) -> Q:
         jtis = RefreshTokenRecord.objects.filter(jti=value).values("session_id")
         return Q(pk=value) | Q(pk__in=jtis)
 
     # Columns and fields ----------------------------------------------------
 
-    short_id = column(lambda s: uuid_prefix(s.pk), _("session"), "id")
     user_name = column(lambda s: user_label(s.user), _("user"), "user")
     device = column(session_device, _("device"))
-    client = column(session_client, _("device, IP"))
-    status = column(session_status_label, _("status"))
+    client = column(session_client, _("device"), "user_agent")
+    address = column(lambda s: one_line(s.ip_address or "–"), _("IP address"))
+    status = column(session_status, _("status"))
     last_used = column(
         lambda s: relative_datetime(s.last_used_at), _("last used"), "last_used_at"
-    )
-    expires = column(
-        lambda s: relative_datetime(s.expires_at), _("expires"), "expires_at"
     )
     idle_expires_at = column(
         lambda s: date_format(timezone.localtime(s.idle_expires_at), "DATETIME_FORMAT"),
