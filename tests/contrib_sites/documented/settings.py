@@ -51,7 +51,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# docs/installation.md, "Configure":
+# docs/installation.md, "2. Configure":
 TOKENS = {
     "SIGNING_KEYS": [
         {
