@@ -32,6 +32,7 @@ SIMPLE_JWT_FALLBACKS = {
     "LEEWAY": "LEEWAY",
     "USER_ID_CLAIM": "USER_ID_CLAIM",
     "TOKEN_OBTAIN_SERIALIZER": "TOKEN_OBTAIN_SERIALIZER",
+    "UPDATE_LAST_LOGIN": "UPDATE_LAST_LOGIN",
 }
 SIMPLE_JWT_KID = "simplejwt"
 SIMPLE_JWT_DEFAULT_OBTAIN_SERIALIZER = (
@@ -52,6 +53,7 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "REVOKE_ON_PASSWORD_CHANGE": ("others", "all", "none"),
     "REVOKE_ON_PASSWORD_RESET": (True, False),
     "REVOKE_ON_DEACTIVATION": (True, False),
+    "UPDATE_LAST_LOGIN": (True, False),
     "REFRESH_COOKIE": (True, False),
     "REFRESH_COOKIE_SECURE": (True, False),
     "REFRESH_COOKIE_SAMESITE": ("Strict", "Lax", "None"),
@@ -277,6 +279,14 @@ class AppSettings:
     def REVOKE_ON_DEACTIVATION(self) -> bool:
         """Revoke every session when a user is deactivated. Default: True."""
         return self._setting("REVOKE_ON_DEACTIVATION", True)
+
+    @cached_property
+    def UPDATE_LAST_LOGIN(self) -> bool:
+        """
+        Set the user's ``last_login`` on each sign-in through the sign-in view,
+        as SimpleJWT's option does (one more ``UPDATE``). Default: False.
+        """
+        return self._setting("UPDATE_LAST_LOGIN", False)
 
     # Throttles ----------------------------------------------------------------
 

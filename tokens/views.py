@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -164,9 +165,10 @@ class TokenObtainView(TokenAPIView):
                 _("No active account found with the given credentials"),  # type: ignore[arg-type]
                 code="no_active_account",
             )
-        return self.pair_response(
-            self.get_pair(serializer_class, user), status.HTTP_200_OK
-        )
+        pair = self.get_pair(serializer_class, user)
+        if app_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, user)
+        return self.pair_response(pair, status.HTTP_200_OK)
 
     def get_pair(
         self, serializer_class: type[TokenObtainPairSerializer], user: Any
