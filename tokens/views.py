@@ -167,7 +167,8 @@ class TokenObtainView(TokenAPIView):
             )
         pair = self.get_pair(serializer_class, user)
         if app_settings.UPDATE_LAST_LOGIN:
-            update_last_login(None, user)
+            # As SimpleJWT's view does; the function ignores its sender.
+            update_last_login(None, user)  # type: ignore[arg-type]
         return self.pair_response(pair, status.HTTP_200_OK)
 
     def get_pair(
