@@ -32,6 +32,12 @@ RUNTIME = ["Django", "djangorestframework", "djangorestframework-simplejwt", "Py
 SIGNING_KEY = "foreign-site-signing-key-0123456789-abcdefghij"
 PIP_TIMEOUT = 300
 
+# Installing from a checkout, as step 1 of docs/upgrading-from-simplejwt.md
+# gives it (tests/test_upgrade_guide.py compares): the fixtures below run these,
+# adding only flags that keep the run offline and quiet.
+BUILD_WHEEL = "pip wheel --no-deps --wheel-dir {dist} {checkout}"
+INSTALL_WHEEL = "pip install {dist}/django_revocable_jwt-*.whl"
+
 SETTINGS = f"""
 SECRET_KEY = "foreign-site-secret-key-0123456789-not-for-production"
 DEBUG = False
@@ -157,9 +163,9 @@ def check(result: subprocess.CompletedProcess) -> str:
 def wheel(tmp_path_factory) -> Path:
     """Build the wheel from this checkout (the backend is in requirements.txt)."""
     out = tmp_path_factory.mktemp("wheel")
-    pip_wheel = ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
-    check(run([sys.executable, *pip_wheel, "-w", str(out), str(REPO)], cwd=out))
-    (built,) = out.glob("django_revocable_jwt-*.whl")
+    build = BUILD_WHEEL.format(dist=out, checkout=REPO).split()
+    check(run([sys.executable, "-m", *build, "--no-build-isolation"], cwd=out))
+    (built,) = out.glob(Path(INSTALL_WHEEL.split()[-1]).name)
     return built
 
 
@@ -180,9 +186,8 @@ def foreign_python(tmp_path_factory, wheel) -> Path:
             f"{deps.stderr[-500:]}"
         )
     # --no-index: the wheel must need nothing beyond what is already there.
-    check(
-        run([str(python), "-m", "pip", "install", "-q", "--no-index", str(wheel)], home)
-    )
+    install = [*INSTALL_WHEEL.split()[:-1], "-q", "--no-index", str(wheel)]
+    check(run([str(python), "-m", *install], home))
     return python
 
 

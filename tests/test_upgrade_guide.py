@@ -12,8 +12,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.urls import path
+
+from tests.test_distribution import BUILD_WHEEL, INSTALL_WHEEL
+from tests.upgrade_site import guide
 
 ROOT = Path(__file__).parent.parent
+
+# SimpleJWT's documented URLconf: paths and names that clients and reverse() use.
+SIMPLEJWT_URLS = [
+    ("api/token/", "token_obtain_pair"),
+    ("api/token/refresh/", "token_refresh"),
+    ("api/token/verify/", "token_verify"),
+    ("api/token/blacklist/", "token_blacklist"),
+]
 
 requires_postgres = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").split(":", 1)[0]
@@ -110,3 +122,22 @@ def pg_schema(django_db_setup, django_db_blocker):
 def test_the_upgrade_guide_on_postgresql(tmp_path, pg_schema, urls):
     url, schema = pg_schema
     upgrade(Site(url, tmp_path / "state.json", urls, schema))
+
+
+def test_the_old_paths_block_keeps_simplejwts_paths_and_names():
+    """Step 4's block mounts SimpleJWT's exact paths, logout included."""
+    patterns = guide.run_block(guide.OLD_PATHS, path=path)["urlpatterns"]
+    assert [(str(p.pattern), p.name) for p in patterns] == SIMPLEJWT_URLS
+
+
+def test_step_1_is_the_install_the_distribution_test_runs():
+    """The guide's commands are those tests/test_distribution.py runs."""
+    commands = guide.code_after(guide.STEP_1, language="sh").splitlines()
+    checkout = {"dist": "dist", "checkout": "/path/to/checkout"}
+    assert commands == [
+        BUILD_WHEEL.format(**checkout),
+        INSTALL_WHEEL.format(**checkout),
+    ]
+    assert "installation.md#before-publication-install-from-a-checkout" in (
+        guide.GUIDE.read_text()
+    )

@@ -245,8 +245,15 @@ class Count(Setting[int]):
 class Choice(Setting[_T]):
     """One of a fixed set of values, of the same type (``1`` is not ``True``)."""
 
-    def __init__(self, default: _T, doc: str, *, choices: tuple[_T, ...]) -> None:
-        super().__init__(default, doc)
+    def __init__(
+        self,
+        default: _T,
+        doc: str,
+        *,
+        choices: tuple[_T, ...],
+        simple_jwt: str | None = None,
+    ) -> None:
+        super().__init__(default, doc, simple_jwt=simple_jwt)
         self.choices = choices
 
     def problem(self, value: Any) -> str | None:
@@ -527,6 +534,12 @@ class AppSettings:
         True,
         "Revoke every session when a user is deactivated.",
         choices=(True, False),
+    )
+    UPDATE_LAST_LOGIN = Choice(
+        False,
+        "Set the user's ``last_login`` on every sign-in, as SimpleJWT's view does.",
+        choices=(True, False),
+        simple_jwt="UPDATE_LAST_LOGIN",
     )
 
     # Throttles ----------------------------------------------------------------

@@ -5,7 +5,8 @@ The cookie is HttpOnly, Secure and SameSite=Strict, scoped to the auth path.
 A request that authenticates with it must also pass Django's CSRF check (the
 ``X-CSRFToken`` header matching the ``csrftoken`` cookie) and come from this
 site (``Origin``, else ``Referer``): DRF views are CSRF-exempt, so the check is
-made here explicitly.
+made here explicitly. A sign-in that sets the cookie passes the same origin
+check, so that another site's page cannot sign a visitor in (login CSRF).
 """
 
 from __future__ import annotations
@@ -69,17 +70,29 @@ def enforce_csrf(request: Request) -> None:
     SessionAuthentication().enforce_csrf(request)
 
 
-def enforce_same_origin(request: Request) -> None:
-    """Refuse a request whose Origin (else Referer) is not this site or trusted."""
+def enforce_same_origin(request: Request, *, required: bool = True) -> None:
+    """
+    Refuse a request whose Origin (else Referer) is not this site or trusted,
+    or that the browser labels ``Sec-Fetch-Site: cross-site``.
+
+    With *required* false, a request with neither header passes unless the
+    browser labelled it as coming from another site: a sign-in may come from
+    any client, while a browser sends Origin with every cross-origin POST.
+    """
     source = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
+    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE")
     if not source:
-        raise PermissionDenied("Origin or Referer header required.")
+        if required or fetch_site in ("cross-site", "same-site"):
+            raise PermissionDenied("Origin or Referer header required.")
+        return
     parts = urlsplit(source)
     origin = f"{parts.scheme}://{parts.netloc}"
     # A front end served from another origin is listed, exactly, in
     # CSRF_TRUSTED_ORIGINS, which Django's own CSRF check also honours.
-    allowed = {f"{request.scheme}://{request.get_host()}", *_trusted_origins()}
-    if origin not in allowed:
+    trusted = _trusted_origins()
+    if origin not in {f"{request.scheme}://{request.get_host()}", *trusted}:
+        raise PermissionDenied("Cross-origin request refused.")
+    if fetch_site == "cross-site" and origin not in trusted:
         raise PermissionDenied("Cross-origin request refused.")
 
 

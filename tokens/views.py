@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import RequestDataTooBig
+from django.contrib.auth.models import update_last_login
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,9 +25,13 @@ from rest_framework_simplejwt.exceptions import (
 
 from tokens import services
 from tokens.app_settings import app_settings
-from tokens.cookies import clear_refresh_cookie, refresh_cookie, set_refresh_cookie
+from tokens.cookies import (
+    clear_refresh_cookie,
+    enforce_same_origin,
+    refresh_cookie,
+    set_refresh_cookie,
+)
 from tokens.exceptions import (
-    PayloadTooLarge,
     RefreshTokenReused,
     SessionInvalid,
     SessionNotFound,
@@ -96,15 +99,13 @@ class HardenedAPIView(APIView):
     """
     Base of every view of this app: in any site, whatever its parser settings,
     a hostile body (deeply nested, oversized) is a 4xx in DRF's shape.
+
+    JSON only: a form or multipart body is a 415. A browser sends those
+    cross-site without a CORS preflight, so accepting them would let another
+    site's page sign a visitor in (login CSRF).
     """
 
-    parser_classes = [LimitedJSONParser, FormParser, MultiPartParser]
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, RequestDataTooBig):
-            # Django's own size check on a form body: the same refusal.
-            exc = PayloadTooLarge()
-        return super().handle_exception(exc)
+    parser_classes = [LimitedJSONParser]
 
 
 class TokenAPIView(HardenedAPIView):
@@ -150,6 +151,9 @@ class TokenObtainView(TokenAPIView):
         responses={200: TokenPairSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
+        if app_settings.REFRESH_COOKIE:
+            # The answer sets the refresh cookie: refuse another site's page.
+            enforce_same_origin(request, required=False)
         serializer_class = get_obtain_serializer()
         data = self.get_validated_data(serializer_class)
         user = authenticate(request, **data)
@@ -160,9 +164,11 @@ class TokenObtainView(TokenAPIView):
                 _("No active account found with the given credentials"),  # type: ignore[arg-type]
                 code="no_active_account",
             )
-        return self.pair_response(
-            self.get_pair(serializer_class, user), status.HTTP_200_OK
-        )
+        pair = self.get_pair(serializer_class, user)
+        if app_settings.UPDATE_LAST_LOGIN:
+            # As SimpleJWT's view does; the function ignores its sender.
+            update_last_login(None, user)  # type: ignore[arg-type]
+        return self.pair_response(pair, status.HTTP_200_OK)
 
     def get_pair(
         self, serializer_class: type[TokenObtainPairSerializer], user: Any

@@ -35,10 +35,14 @@ def test_create_then_a_protected_endpoint(client, alice, bearer):
 
 def test_refresh_and_verify_shapes(client, alice):
     body = create(client)
-    rotated = client.post("/auth/jwt/refresh/", {"refresh": body["refresh"]})
+    rotated = client.post(
+        "/auth/jwt/refresh/", {"refresh": body["refresh"]}, format="json"
+    )
     assert rotated.status_code == 200
     assert set(rotated.json()) == {"access", "refresh"}
-    verified = client.post("/auth/jwt/verify/", {"token": rotated.json()["access"]})
+    verified = client.post(
+        "/auth/jwt/verify/", {"token": rotated.json()["access"]}, format="json"
+    )
     assert (verified.status_code, verified.json()) == (200, {})
     missing = client.post("/auth/jwt/refresh/", {}, format="json")
     assert missing.json() == {"refresh": ["This field is required."]}
@@ -55,7 +59,9 @@ def test_set_password_revokes_the_users_sessions(client, alice, bearer):
     )
     assert changed.status_code == 204, changed.content
     assert client.get("/auth/users/me/", **auth).status_code == 401
-    refreshed = client.post("/auth/jwt/refresh/", {"refresh": body["refresh"]})
+    refreshed = client.post(
+        "/auth/jwt/refresh/", {"refresh": body["refresh"]}, format="json"
+    )
     assert refreshed.status_code == 401
     assert (
         client.get(

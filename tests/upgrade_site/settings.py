@@ -52,6 +52,8 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "TOKEN_OBTAIN_SERIALIZER": "tests.upgrade_site.serializers.TeamSerializer",
 }
 
 _database = os.environ["UPGRADE_DATABASE"]
