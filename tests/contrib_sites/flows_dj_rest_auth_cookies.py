@@ -151,3 +151,22 @@ def test_the_csrf_cookie_comes_from_csrf_and_lets_a_cookie_refresh_through(alice
         **SAME_ORIGIN,
     )
     assert rotated.status_code == 200, rotated.content
+
+
+@pytest.mark.parametrize("form", [True, False], ids=["form", "json"])
+def test_a_cookie_login_from_another_site_is_refused(client, alice, form):
+    """Another site's page cannot sign the visitor into an account (login CSRF)."""
+    body = {"username": "alice", "password": PASSWORD}
+    kwargs = {} if form else {"format": "json"}
+    response = client.post(reverse("rest_login"), body, **kwargs, **CROSS_ORIGIN)
+    assert response.status_code == 403
+    assert set(response.json()) == {"detail"}
+    assert "app-refresh" not in response.cookies
+    assert not Session.objects.exists()
+
+
+def test_a_cookie_login_from_this_site_signs_in(client, alice):
+    body = {"username": "alice", "password": PASSWORD}
+    response = client.post(reverse("rest_login"), body, format="json", **SAME_ORIGIN)
+    assert response.status_code == 200
+    assert "app-refresh" in response.cookies

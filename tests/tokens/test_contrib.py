@@ -48,7 +48,7 @@ def run_flows(flows: str, settings: str) -> subprocess.CompletedProcess:
     "flows,settings,count",
     [
         ("flows_dj_rest_auth", "tests.contrib_sites.settings", 14),
-        ("flows_dj_rest_auth_cookies", "tests.contrib_sites.cookie_settings", 12),
+        ("flows_dj_rest_auth_cookies", "tests.contrib_sites.cookie_settings", 15),
         ("flows_djoser", "tests.contrib_sites.settings", 5),
     ],
 )

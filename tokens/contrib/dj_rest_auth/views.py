@@ -50,6 +50,17 @@ class LoginView(rest_auth_views.LoginView):
 
     throttle_classes = views.TokenObtainView.throttle_classes
 
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # A login that sets cookies is a login CSRF target: a page on another
+        # site could sign the visitor into its own account. Browsers send
+        # Origin with every cross-origin POST; API clients send none.
+        if (
+            rest_auth_settings.JWT_AUTH_COOKIE
+            or rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
+        ):
+            enforce_same_origin(request, required=False)
+        return super().post(request, *args, **kwargs)
+
     def login(self) -> None:
         with services.session_origin(
             user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
