@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from dj_rest_auth import serializers as rest_auth_serializers
 from dj_rest_auth import views as rest_auth_views
@@ -59,7 +59,8 @@ class LoginView(rest_auth_views.LoginView):
             or rest_auth_settings.JWT_AUTH_REFRESH_COOKIE
         ):
             enforce_same_origin(request, required=False)
-        return super().post(request, *args, **kwargs)
+        # dj-rest-auth's views are untyped.
+        return cast(Response, super().post(request, *args, **kwargs))
 
     def login(self) -> None:
         with services.session_origin(
