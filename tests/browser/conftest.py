@@ -86,6 +86,22 @@ def page(browser, live_server, settings) -> Iterator[Any]:
     connections.close_all()
 
 
+LAPTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def laptop_page(browser, live_server, settings) -> Iterator[Any]:
+    """A 1280 x 800 tab with Django's default layout: the navigation sidebar open."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+    connections.close_all()  # see the page fixture
+
+
 @pytest.fixture
 def screenshot_dir() -> Path:
     """

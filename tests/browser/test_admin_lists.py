@@ -11,31 +11,16 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from tests.admin_site import REVOKE_PERMISSION, VIEW_PERMISSIONS, grant
-from tests.browser.conftest import admin_login
+from tests.browser.conftest import LAPTOP, admin_login
 from tests.conftest import PASSWORD
 from tokens import services
 from tokens.models import RevocationReason, Session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-LAPTOP = {"width": 1280, "height": 800}
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-
-
-@pytest.fixture
-def laptop(browser, live_server, settings):
-    """A 1280 x 800 tab with Django's default layout: the sidebar open."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
-    connections.close_all()  # see the page fixture in conftest.py
 
 
 @pytest.fixture
@@ -85,8 +70,8 @@ def assert_whole(page, selector):
     assert not cut, cut
 
 
-def test_users_list_shows_every_column(laptop, staff, demo_data, screenshot_dir):
-    page = laptop
+def test_users_list_shows_every_column(laptop_page, staff, demo_data, screenshot_dir):
+    page = laptop_page
     admin_login(page, staff.email, PASSWORD)
     page.goto("/admin/accounts/user/")
     page.wait_for_selector("#result_list")
@@ -104,8 +89,8 @@ def test_users_list_shows_every_column(laptop, staff, demo_data, screenshot_dir)
     )
 
 
-def test_refresh_tokens_list_fits(laptop, staff, demo_data, screenshot_dir):
-    page = laptop
+def test_refresh_tokens_list_fits(laptop_page, staff, demo_data, screenshot_dir):
+    page = laptop_page
     admin_login(page, staff.email, PASSWORD)
     page.goto("/admin/tokens/refreshtokenrecord/")
     page.wait_for_selector("#result_list")
@@ -113,9 +98,9 @@ def test_refresh_tokens_list_fits(laptop, staff, demo_data, screenshot_dir):
     assert_fits(page)
 
 
-def test_sessions_are_one_line_each(laptop, staff, demo_data, screenshot_dir):
+def test_sessions_are_one_line_each(laptop_page, staff, demo_data, screenshot_dir):
     """130+ sessions: one line each, at least 15 on a 800 px screen."""
-    page = laptop
+    page = laptop_page
     admin_login(page, staff.email, PASSWORD)
     page.goto("/admin/tokens/session/")
     page.wait_for_selector("#result_list")

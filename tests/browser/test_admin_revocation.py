@@ -9,11 +9,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import connections
 from django.utils import timezone
 
 from tests.admin_site import REVOKE_PERMISSION, VIEW_PERMISSIONS, grant
-from tests.browser.conftest import admin_login
+from tests.browser.conftest import LAPTOP, admin_login
 from tests.conftest import PASSWORD
 from tokens import services
 from tokens.models import RevocationReason, Session
@@ -169,8 +168,6 @@ def test_staff_without_permission_cannot_revoke(page, make_user):
 
 # At 1280 px, the width of a laptop screen ------------------------------------
 
-LAPTOP = {"width": 1280, "height": 800}
-
 
 def assert_nothing_clipped(page):
     """The list's table fits its box: no column hidden behind a scroll bar."""
@@ -181,19 +178,6 @@ def assert_nothing_clipped(page):
     assert widths[0] <= widths[1], f"table {widths[0]} px in a {widths[1]} px box"
     headers = page.locator("#result_list thead th").all_inner_texts()
     assert all(h.strip() or i == 0 for i, h in enumerate(headers)), headers
-
-
-@pytest.fixture
-def laptop_page(browser, live_server, settings):
-    """A 1280 px tab with Django's default layout: the navigation sidebar open."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
-    connections.close_all()  # see the page fixture in conftest.py
 
 
 def test_lists_fit_a_laptop_screen(laptop_page, staff, make_user, other_sessions):
