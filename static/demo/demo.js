@@ -282,9 +282,18 @@
     if ("email_verified" in me) list.append(...verificationEntry(me));
   }
 
-  async function loadSessions() {
+  // A poll's answer can arrive after someone opened a revoke question or
+  // focused a button: it is dropped then, or the question would vanish
+  // under the pointer. An explicit reload (after a revoke) always redraws.
+  function listInUse() {
+    const list = $("sessions");
+    return Boolean(list.querySelector(".confirm")) || list.contains(document.activeElement);
+  }
+
+  async function loadSessions({ unlessInUse = false } = {}) {
     const result = await authed("GET", config.urls.sessions);
     if (!state.access) return;
+    if (unlessInUse && listInUse()) return;
     if (!result.ok) {
       accountError(`Sessions not available: ${describe(result)}`);
       return;
@@ -300,9 +309,8 @@
   // (a revoke question is open, or a button in it has the focus).
   function pollSessions() {
     if (!state.access || state.polling || document.visibilityState !== "visible") return;
-    const list = $("sessions");
-    if (list.querySelector(".confirm") || list.contains(document.activeElement)) return;
-    state.polling = loadSessions().finally(() => {
+    if (listInUse()) return;
+    state.polling = loadSessions({ unlessInUse: true }).finally(() => {
       state.polling = null;
     });
   }

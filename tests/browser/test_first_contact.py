@@ -172,6 +172,45 @@ def test_the_session_list_shows_a_sign_in_elsewhere_by_itself(
     assert page.locator("#sessions tr[data-session-id]").count() == 2
 
 
+def test_a_late_poll_answer_leaves_the_revoke_question_open(
+    browser, page, live_server, user, login
+):
+    """
+    The list's poll was in flight when the revoke question opened; its answer
+    (a new sign-in changed the list) arrives after: the question stays.
+    """
+    login(user)  # a second device, so the page lists a session to revoke
+    page.goto("/")
+    sign_in(page, user.email, PASSWORD)
+    page.locator("#sessions tr[data-session-id] >> nth=1").wait_for()
+
+    held: list[Any] = []
+
+    def hold_the_first_poll(route: Any) -> None:
+        if route.request.method == "GET" and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/auth/sessions/", hold_the_first_poll)
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # a poll starts
+    while not held:
+        page.wait_for_timeout(50)
+
+    page.locator("#sessions button[data-current='false']").click()
+    question = page.locator("#sessions .confirm")
+    question.wait_for()
+    login(user)  # a third device: the held answer now differs from the list
+    with page.expect_response("**/api/auth/sessions/") as answered:
+        held[0].continue_()
+    answered.value.finished()
+    page.evaluate("() => new Promise(resolve => setTimeout(resolve, 100))")
+
+    assert question.count() == 1
+    page.click("#sessions button.confirm-revoke")
+    page.wait_for_selector("#message:has-text('Session revoked')")
+
+
 # Content-Security-Policy -----------------------------------------------------
 
 
