@@ -23,11 +23,12 @@ brute-force protection and django-axes: a successful sign-in consumes nothing,
 so signing in often never gets a user a 429. The view reports a failure with
 ``failed_login_record``.
 
-A bucket is decided and counted in one atomic step (``bucket_take``: a Lua
-script over a sorted set on Redis), so a parallel burst gets no more requests
-past a limit than a sequence would. A sign-in attempt counts as a failure from
-the moment it is let in, while its password is checked, and gets its count
-back when the request ends without a failure (``request_finished``).
+A bucket is decided and counted in one atomic step (``bucket_take`` in
+``tokens.throttle_store``: a Lua script over a sorted set on Redis), so a
+parallel burst gets no more requests past a limit than a sequence would. A
+sign-in attempt counts as a failure from the moment it is let in, while its
+password is checked, and gets its count back when the request ends without a
+failure (``request_finished``).
 
 Accounts are keyed by a digest of their canonical name, the form sign-in
 compares (``ACCOUNT_NORMALIZER``), so look-alike spellings such as a fullwidth
@@ -44,22 +45,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import secrets
 import threading
 import time
 import unicodedata
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
 from django.core.signals import request_finished
 from django.utils.module_loading import import_string
 from rest_framework.throttling import SimpleRateThrottle
@@ -67,21 +64,25 @@ from rest_framework.throttling import SimpleRateThrottle
 from tokens.app_settings import app_settings
 from tokens.security import security_event
 
+# The buckets are imported from here too: tokens.throttles is the throttles'
+# one import path.
+from tokens.throttle_store import FALLBACK_MAX_ENTRIES as FALLBACK_MAX_ENTRIES
+from tokens.throttle_store import TAKE_SCRIPT as TAKE_SCRIPT
+from tokens.throttle_store import Take as Take
+from tokens.throttle_store import bucket_give_back as bucket_give_back
+from tokens.throttle_store import bucket_take as bucket_take
+from tokens.throttle_store import fallback_cache as fallback_cache
+
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
 
-SHARED_CACHE_RETRY = 5.0  # seconds between attempts at a failing cache
-# Counters of the per-process fallback; enough for every client of an outage,
-# and culled like any LocMemCache beyond that.
-FALLBACK_MAX_ENTRIES = 50_000
+# Seconds between attempts at a failing cache; read at each failure, so that
+# a change to tokens.throttles.SHARED_CACHE_RETRY takes effect at once.
+SHARED_CACHE_RETRY = 5.0
 FAILURES_ATTRIBUTE = "_tokens_failure_throttles"
-
-_fallback_cache = LocMemCache(
-    "tokens-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": FALLBACK_MAX_ENTRIES}}
-)
 
 
 class _SharedCacheHealth:
@@ -107,88 +108,6 @@ class _SharedCacheHealth:
 
 
 shared_cache_health = _SharedCacheHealth()
-
-
-def fallback_cache() -> BaseCache:
-    """Return the per-process cache that counts while the shared one fails."""
-    return _fallback_cache
-
-
-# Buckets ----------------------------------------------------------------------
-
-# One atomic step on Redis: drop the moments that left the window, then count
-# this one if the window has room; otherwise answer the oldest moment counted.
-TAKE_SCRIPT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-    redis.call('PEXPIRE', KEYS[1], ARGV[5])
-    return {1}
-end
-return {0, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
-"""
-# Other caches keep a bucket as one list; its read and write are made under
-# this lock, which is atomic for a cache in the process's memory (LocMemCache,
-# the fallback). A cache shared by processes other than Redis (memcached, the
-# database) is counted atomically within each process only.
-_bucket_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Take:
-    """One request to count at *now* in a window of *duration* holding *limit*."""
-
-    now: float
-    duration: int
-    limit: int
-    member: str
-
-
-def _redis_client(cache: RedisCache) -> Any:
-    # Django's RedisCache has no sorted sets: its own redis-py client, which
-    # every Django since 4.0 keeps there.
-    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
-
-
-def bucket_take(cache: BaseCache, key: str, take: Take) -> float | None:
-    """
-    Count *take* in the bucket *key* if its window has room and return None;
-    otherwise return the oldest moment the window holds. Atomic on Redis.
-    """
-    if isinstance(cache, RedisCache):
-        answer = _redis_client(cache).eval(
-            TAKE_SCRIPT,
-            1,
-            cache.make_and_validate_key(key),
-            repr(take.now),
-            repr(take.now - take.duration),
-            take.limit,
-            take.member,
-            math.ceil(take.duration * 1000),
-        )
-        return None if answer[0] == 1 else float(answer[1])
-    with _bucket_lock:
-        window = [
-            (moment, member)
-            for moment, member in cache.get(key, [])
-            if moment > take.now - take.duration
-        ]
-        if len(window) >= take.limit:
-            return float(min(moment for moment, _ in window))
-        cache.set(key, [*window, (take.now, take.member)], take.duration)
-        return None
-
-
-def bucket_give_back(cache: BaseCache, key: str, member: str, duration: int) -> None:
-    """Remove the request *member* from the bucket *key* (of a *duration* window)."""
-    if isinstance(cache, RedisCache):
-        _redis_client(cache).zrem(cache.make_and_validate_key(key), member)
-        return
-    with _bucket_lock:
-        window = cache.get(key, [])
-        kept = [(moment, m) for moment, m in window if m != member]
-        if len(kept) != len(window):
-            cache.set(key, kept, duration)
 
 
 class FailoverCache:
