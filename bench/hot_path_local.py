@@ -27,8 +27,8 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from tokens import state  # noqa: E402
 from tokens.models import Session  # noqa: E402
+from tokens.revocation import keys, registry  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", 20_000))
 
@@ -51,13 +51,13 @@ def main() -> None:
     # Plain settings, as in production (override_settings slows every read).
     settings.TOKENS.update(CACHE_ALIAS="default", CACHE_LEASE=timedelta(1))
     try:
-        check = lambda: state.session_user_get(session_id=sid, user_id=uid)  # noqa: E731
+        check = lambda: check.session_user_get(session_id=sid, user_id=uid)  # noqa: E731
         local = per_call_us(check)
         settings.TOKENS["CACHE_LOCAL_ENTRIES"] = 0
-        state._reset_states(setting="TOKENS")  # a fresh process, memory off
+        registry._reset_states(setting="TOKENS")  # a fresh process, memory off
         remote = per_call_us(check)
-        client = state.get_state()
-        key = client.make_key(state._rev_key(sid))
+        client = registry.get_state()
+        key = client.make_key(keys.rev_key(sid))
 
         def mget() -> None:
             client._call(("MGET", key, client.epoch_key, client.lease_key))

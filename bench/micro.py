@@ -28,7 +28,7 @@ def cases(user) -> dict[str, Callable[[], Any]]:
 
     from bench import fixtures
     from tokens.authentication import SessionJWTAuthentication
-    from tokens.state import get_state
+    from tokens.revocation import get_state
 
     factory = APIRequestFactory()
 

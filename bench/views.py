@@ -26,7 +26,7 @@ def ping(*authentication_classes: type):
 
 def local_copy(request: HttpRequest) -> JsonResponse:
     """How many sessions this process holds in memory, and how often it dropped them."""
-    from tokens.state import get_state
+    from tokens.revocation import get_state
 
     state = get_state()
     return JsonResponse(

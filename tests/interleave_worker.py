@@ -19,16 +19,17 @@ import django
 def main() -> None:
     django.setup()
 
-    from tokens import services, state
+    from tokens import services
     from tokens.models import RevocationReason, Session
+    from tokens.revocation import check, registry
 
-    fast = state.get_state()
+    fast = registry.get_state()
     out = sys.stdout
     for line in sys.stdin:
         command, *args = line.split()
         if command == "check":
             before = dict(fast.stats)
-            user = state.session_user_get(session_id=args[0], user_id=args[1])
+            user = check.session_user_get(session_id=args[0], user_id=args[1])
             how = "local" if fast.stats["local"] > before["local"] else "remote"
             if fast.stats["remote"] == before["remote"] and how == "remote":
                 how = "db"

@@ -25,7 +25,9 @@ from tests.app_server import call, login, start_server, stop_server, wait_until_
 from tests.conftest import requires_postgres
 from tests.redis_server import REDIS_SERVER, Proxy, RedisServer, free_port
 from tests.redis_server import available as redis_available
-from tokens import services, state
+from tokens import services
+from tokens.revocation import check as revocation_check
+from tokens.revocation import registry
 
 PROTECTED = "/api/auth/sessions/"
 SESSIONS = 6
@@ -277,7 +279,7 @@ def test_sentinel_failover_to_a_replica_that_missed_the_writes(
                 assert check(pair) is not None
         caches["ha"].set("probe", 1)  # the cache itself goes through Sentinel
         assert primary.client().wait(1, 5000) == 1
-        lifetime = state.get_state().server_id
+        lifetime = registry.get_state().server_id
         link.cut_replication()  # the replica misses everything from now on
         with django_capture_on_commit_callbacks(execute=True):
             services.session_revoke(session=revoked.session, reason="logout")
@@ -290,10 +292,10 @@ def test_sentinel_failover_to_a_replica_that_missed_the_writes(
         while time.monotonic() < deadline:
             assert check(revoked) is None
             assert check(kept) is not None
-            if state.get_state().server_id not in (None, lifetime):
+            if registry.get_state().server_id not in (None, lifetime):
                 break  # the process now talks to the promoted replica
             time.sleep(0.1)
-        assert state.get_state().server_id not in (None, lifetime)
+        assert registry.get_state().server_id not in (None, lifetime)
         assert check(revoked) is None
         assert caches["ha"].get("probe") == 1
     finally:
@@ -312,6 +314,6 @@ def master_port(manager: Sentinel) -> int | None:
 
 
 def check(pair):
-    return state.session_user_get(
+    return revocation_check.session_user_get(
         session_id=str(pair.session.pk), user_id=str(pair.session.user_id)
     )

@@ -236,7 +236,7 @@ class AppSettings:
         timedelta(milliseconds=250),
         """
         How long a check of the pending-tombstone outbox vouches for the Redis
-        cache (see ``tokens.state``): processes re-check the outbox this often,
+        cache (see ``tokens.revocation``): processes re-check the outbox this often,
         and a revocation whose cache write failed answers this long after its
         commit. Keep it at or below the Redis socket timeout.
         """,

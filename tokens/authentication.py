@@ -4,7 +4,7 @@ DRF authentication with access tokens that die with their session.
 Per request: verify the token (key by ``kid``, one algorithm per key, every
 claim required and typed), then ask whether its session is still valid: the
 shared cache answers without a query; on a miss one query does (see
-``tokens.state``). A revoked session is refused on the next request, in every
+``tokens.revocation``). A revoked session is refused on the next request, in every
 process.
 """
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from tokens.state import session_user_get
+from tokens.revocation import session_user_get
 from tokens.tokens import AccessToken
 
 

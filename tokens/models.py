@@ -346,7 +346,7 @@ class PendingTombstone(models.Model):
 
     Inserted by the revocation's own transaction, deleted once the tombstone
     is written. Until then every process that trusts the cache writes it
-    first (see ``tokens.state``): a revocation the cache missed is not lost.
+    first (``tokens.revocation.outbox``): a revocation the cache missed is not lost.
     """
 
     session_id = models.UUIDField(_("session id"), primary_key=True, editable=False)

@@ -27,8 +27,8 @@ from django.db.models.signals import post_init, post_save, pre_delete
 from django.dispatch import receiver
 
 from tokens.app_settings import app_settings
-from tokens.models import PendingTombstone, RevocationReason, Session
-from tokens.state import sessions_mark_revoked
+from tokens.models import RevocationReason, Session
+from tokens.revocation import outbox, sessions_mark_revoked
 
 LOADED_HASH = "_tokens_loaded_password"
 
@@ -115,9 +115,7 @@ def user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     if ids:
         # The rows go with the user (CASCADE); their tombstones are kept in the
         # same transaction, so a cache that misses them cannot forget them.
-        PendingTombstone.objects.bulk_create(
-            [PendingTombstone(session_id=sid) for sid in ids], ignore_conflicts=True
-        )
+        outbox.add(ids)
         transaction.on_commit(
             lambda: sessions_mark_revoked(ids, committed_at=time.monotonic())
         )

@@ -13,8 +13,9 @@ from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
 from tests.redis_server import RedisServer
-from tokens import services, state
+from tokens import services
 from tokens.models import PendingTombstone, RevocationReason, Session
+from tokens.revocation import check, keys, redis_backend, registry, tracking
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def revoke(session, django_capture_on_commit_callbacks) -> None:
 
 
 def current_state():
-    return state.get_state()
+    return registry.get_state()
 
 
 def test_cold_cache_costs_one_query(
@@ -102,7 +103,7 @@ def test_user_id_must_match_the_cached_session(
     """A cached answer is for one user: a token naming another is refused."""
     authenticate(pair.access)
     other = make_user()
-    forged = state.session_user_get(
+    forged = check.session_user_get(
         session_id=str(pair.session.pk), user_id=str(other.pk)
     )
     assert forged is None
@@ -147,7 +148,7 @@ def test_redis_cache_takes_the_tracked_fast_path(
     back to something slower.
     """
     fast = current_state()
-    assert isinstance(fast, state.RedisSessionState)
+    assert isinstance(fast, redis_backend.RedisRevocationState)
     authenticate(pair.access)
     authenticate(pair.access)
     assert fast.stats["remote"] >= 1
@@ -198,9 +199,9 @@ def test_a_push_from_another_connection_is_applied_before_local_memory(
 ):
     """A tombstone written by anyone reaches local memory before it is trusted."""
     authenticate(pair.access)
-    key = tracked_cache.make_key(state._rev_key(pair.session.pk))
+    key = tracked_cache.make_key(keys.rev_key(pair.session.pk))
     writer = redis_server.client()
-    writer.set(key, state.REVOKED)
+    writer.set(key, keys.REVOKED)
     # Redis writes the push in the same pass as the SET's reply, but possibly
     # just after it; a later command of the writer runs after that pass, as
     # the revoker's CLIENT LIST does (rule 6 in tokens/state.py).
@@ -221,9 +222,9 @@ def test_entry_from_another_server_lifetime_is_not_trusted(
     Session.objects.filter(pk=pair.session.pk).update(revoked_at=timezone.now())
     redis_server.shutdown_save()
     redis_server.start()
-    ok = tracked_cache.make_key(state._ok_key(pair.session.pk))
+    ok = tracked_cache.make_key(keys.ok_key(pair.session.pk))
     assert redis_server.client().exists(ok)  # the snapshot kept the entry
-    time.sleep(state.RETRY_AFTER)  # the broken connection's pause
+    time.sleep(tracking.RETRY_AFTER)  # the broken connection's pause
     with pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
 
@@ -260,7 +261,7 @@ def test_a_foreign_value_under_the_key_is_a_miss(
     django_assert_num_queries,
 ):
     """Whatever else sits under a session's key, the database decides."""
-    key = tracked_cache.make_key(state._ok_key(pair.session.pk))
+    key = tracked_cache.make_key(keys.ok_key(pair.session.pk))
     client = redis_server.client()
     for foreign in (b"42", b"valid", b"a|b", b"x|y|z|w"):
         client.set(key, foreign)
@@ -281,7 +282,7 @@ def test_a_missing_lease_costs_one_drain_query(
     """Without a lease a warm entry is trusted only after one outbox query."""
     settings.TOKENS = {**settings.TOKENS, "CACHE_LOCAL_ENTRIES": 0}  # read Redis
     authenticate(pair.access)
-    redis_server.client().delete(tracked_cache.make_key(state.LEASE_KEY))
+    redis_server.client().delete(tracked_cache.make_key(keys.LEASE_KEY))
     with django_assert_num_queries(1):
         authenticate(pair.access)
     with django_assert_num_queries(0):
@@ -303,15 +304,15 @@ def test_a_tombstone_the_cache_missed_is_written_by_the_next_drain(
     finally:
         redis_server.resume()
     assert PendingTombstone.objects.filter(session_id=pair.session.pk).exists()
-    time.sleep(state.RETRY_AFTER)  # the failed connection's pause
+    time.sleep(tracking.RETRY_AFTER)  # the failed connection's pause
     with pytest.raises(AuthenticationFailed):
         authenticate(pair.access)
     # Whichever process drains next writes it (the stalled write may also
     # have run when Redis resumed: Redis reads what was sent before the close).
     assert current_state().drain()
     assert not PendingTombstone.objects.exists()
-    rev = tracked_cache.make_key(state._rev_key(pair.session.pk))
-    assert redis_server.client().get(rev) == state.REVOKED
+    rev = tracked_cache.make_key(keys.rev_key(pair.session.pk))
+    assert redis_server.client().get(rev) == keys.REVOKED
 
 
 def test_local_memory_is_bounded(
@@ -331,11 +332,11 @@ def test_a_forked_process_makes_its_own_connection(tracked_cache, pair, authenti
     connection nor its local memory: the child starts without either.
     """
     authenticate(pair.access)
-    assert state._states  # the parent holds its state
+    assert registry._states  # the parent holds its state
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover (the child reports through the pipe)
-        os.write(write, b"fresh" if not state._states else b"shared")
+        os.write(write, b"fresh" if not registry._states else b"shared")
         os._exit(0)
     os.close(write)
     os.waitpid(child, 0)
@@ -388,7 +389,7 @@ def test_keys_evicted_from_the_tracking_table_are_not_trusted_from_memory(
                 authenticate(p.access)
         client = server.client()
         for p in pairs:
-            client.set(caches["tiny"].make_key(state._rev_key(p.session.pk)), b"1")
+            client.set(caches["tiny"].make_key(keys.rev_key(p.session.pk)), b"1")
         refused = 0
         for p in pairs:
             with pytest.raises(AuthenticationFailed):
@@ -415,7 +416,7 @@ def test_an_entry_in_the_format_without_its_end_is_a_miss(
     """
     authenticate(pair.access)
     fast = current_state()
-    key = tracked_cache.make_key(state._ok_key(pair.session.pk))
+    key = tracked_cache.make_key(keys.ok_key(pair.session.pk))
     # What the previous version's reader makes of this version's entry: the
     # first field is not its server id, so it asks the database.
     server_id, _epoch, _user_pk = redis_server.client().get(key).split(b"|", 2)
