@@ -16,6 +16,7 @@ from tests.browser.conftest import LAPTOP, admin_login
 from tests.conftest import PASSWORD
 from tokens import services
 from tokens.models import RevocationReason, Session
+from tokens.tokens import RefreshToken
 
 pytestmark = pytest.mark.browser
 
@@ -194,7 +195,7 @@ def test_lists_fit_a_laptop_screen(laptop_page, staff, make_user, other_sessions
     pair = services.session_create(
         user=alice, user_agent=edge, ip_address="2001:db8:85a3::8a2e:370:7334"
     )
-    services.refresh_rotate(token=services.RefreshToken(pair.refresh))  # a used one
+    services.refresh_rotate(token=RefreshToken(pair.refresh))  # a used one
     admin_login(page, staff.email, PASSWORD)
 
     lists = {

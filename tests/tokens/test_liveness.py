@@ -13,9 +13,11 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
-from tokens import services, state
+from tokens import rotation, services
+from tokens.app_settings import app_settings
 from tokens.exceptions import SessionInvalid
 from tokens.models import Liveness, Session, SessionStatus
+from tokens.revocation import check
 from tokens.tokens import AccessToken, RefreshToken
 
 # Every combination of the four ways a session stops being live.
@@ -33,7 +35,7 @@ def _grid_id(flaws: frozenset[str]) -> str:
 def spoil(pair: services.TokenPair, flaws: frozenset[str]) -> None:
     """Give *pair*'s session the *flaws*, behind every service's back."""
     now = timezone.now()
-    idle_timeout = services.app_settings.SESSION_IDLE_TIMEOUT
+    idle_timeout = app_settings.SESSION_IDLE_TIMEOUT
     changes = {
         "revoked": {"revoked_at": now},
         "expired": {"expires_at": now - timedelta(seconds=1)},
@@ -58,15 +60,15 @@ def verdicts(pair: services.TokenPair, spare: services.TokenPair) -> dict[str, b
         "services.token_session_check": _accepted(
             lambda: services.token_session_check(token=AccessToken(pair.access))
         ),
-        "state (database)": state._valid_session(sid, uid, None) is not None,
-        "state.session_user_get": state.session_user_get(session_id=sid, user_id=uid)
+        "state (database)": check._valid_session(sid, uid, None) is not None,
+        "check.session_user_get": check.session_user_get(session_id=sid, user_id=uid)
         is not None,
         "rotation (locked)": _accepted(
-            lambda: services._rotate_locked(RefreshToken(pair.refresh), timezone.now())
+            lambda: rotation._rotate_locked(RefreshToken(pair.refresh), timezone.now())
         ),
     }
     if connection.vendor == "postgresql":
-        rotated = services._rotate_uncontended(RefreshToken(spare.refresh))
+        rotated = rotation._rotate_uncontended(RefreshToken(spare.refresh))
         found["rotation (SQL)"] = rotated is not None
     return found
 
@@ -157,5 +159,5 @@ def test_a_cached_answer_ends_at_the_idle_cutoff(
     sid, uid = str(pair.session.pk), str(user.pk)
     before_cutoff = timezone.now() + timedelta(minutes=4)
     past_cutoff = timezone.now() + timedelta(minutes=5, seconds=1)
-    assert state.session_user_get(session_id=sid, user_id=uid, now=before_cutoff)
-    assert state.session_user_get(session_id=sid, user_id=uid, now=past_cutoff) is None
+    assert check.session_user_get(session_id=sid, user_id=uid, now=before_cutoff)
+    assert check.session_user_get(session_id=sid, user_id=uid, now=past_cutoff) is None

@@ -15,6 +15,7 @@ from tokens.models import (
     Session,
     SessionStatus,
 )
+from tokens.tokens import RefreshToken
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def records_in_every_state(user) -> None:
     """Refresh-token records and sessions in each status."""
     services.session_create(user=user)  # active
     used = services.session_create(user=user)
-    services.refresh_rotate(token=services.RefreshToken(used.refresh))  # used + active
+    services.refresh_rotate(token=RefreshToken(used.refresh))  # used + active
     expired = services.session_create(user=user).session
     past = timezone.now() - timedelta(seconds=1)
     RefreshTokenRecord.objects.filter(session=expired).update(expires_at=past)

@@ -238,15 +238,16 @@ def test_a_rotation_costs_one_statement_on_postgresql(
     path: the session, the record, the insert and two updates.
     """
     from tokens import services
+    from tokens.tokens import RefreshToken
 
-    token = services.RefreshToken(login(user)["refresh"])
+    token = RefreshToken(login(user)["refresh"])
     statements = 1 if is_postgres else 5
     with django_assert_num_queries(statements + 2) as captured:  # + savepoint
         pair = services.refresh_rotate(token=token)
     work = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(work) == statements
     successor = RefreshTokenRecord.objects.get(used_at__isnull=True)
-    assert services.RefreshToken(pair.refresh).jti == successor.jti
+    assert RefreshToken(pair.refresh).jti == successor.jti
     assert RefreshTokenRecord.objects.get(jti=token.jti).successor_jti == successor.jti
 
 
