@@ -2,9 +2,9 @@
 Gunicorn configuration: ``gunicorn -c config/gunicorn.conf.py``.
 
 Every value can be overridden from the environment (GUNICORN_BIND,
-GUNICORN_WORKERS, ...). What a worker keeps in memory is invalidated by Redis's
-pushes before it is trusted (tokens/state.py); each worker makes its own Redis
-connection after the fork.
+GUNICORN_WORKERS, ...). What a worker keeps in memory is invalidated by
+Redis's pushes before it is trusted (tokens/revocation/tracking.py); each
+worker makes its own Redis connection after the fork.
 """
 
 import multiprocessing
