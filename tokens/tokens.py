@@ -38,7 +38,7 @@ from rest_framework_simplejwt.exceptions import (
 from rest_framework_simplejwt.tokens import Token as SimpleJWTToken
 
 from tokens.app_settings import app_settings
-from tokens.backends import REQUIRED_CLAIMS, KeyRingBackend, token_backend
+from tokens.signing import REQUIRED_CLAIMS, KeyRingBackend, token_backend
 
 if TYPE_CHECKING:
     from tokens.models import RefreshTokenRecord, Session
