@@ -26,7 +26,7 @@ from tokens.app_settings import (
     Setting,
     app_settings,
 )
-from tokens.backends import HMAC_ALGORITHMS, build_key
+from tokens.signing import HMAC_ALGORITHMS, build_key
 
 PER_PROCESS_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",

@@ -29,7 +29,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Tags, register
 
 from tokens.app_settings import AppSettings, app_settings
-from tokens.backends import HMAC_ALGORITHMS, build_key
+from tokens.signing import HMAC_ALGORITHMS, build_key
 
 # RFC 7518 §3.2 asks for a key at least as long as the hash output; 128 bits of
 # entropy is the security level of HS256 against guessing.

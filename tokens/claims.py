@@ -24,7 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from tokens.app_settings import app_settings
-from tokens.backends import REQUIRED_CLAIMS
+from tokens.signing import REQUIRED_CLAIMS
 
 MAX_CLAIM_LENGTH = 64
 RESERVED_CLAIMS = frozenset(REQUIRED_CLAIMS)

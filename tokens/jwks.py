@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens.backends import get_key_ring
 from tokens.openapi import extend_schema, inline_serializer
+from tokens.signing import get_key_ring
 
 JWKS_MAX_AGE = 300
 

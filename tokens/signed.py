@@ -25,7 +25,7 @@ from rest_framework_simplejwt.exceptions import (
 from rest_framework_simplejwt.tokens import Token as SimpleJWTToken
 
 from tokens.app_settings import app_settings
-from tokens.backends import KeyRingBackend, token_backend
+from tokens.signing import KeyRingBackend, token_backend
 from tokens.claims import (
     CANONICAL_UUID,
     check_custom,

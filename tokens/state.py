@@ -23,19 +23,19 @@ _MOVED: dict[str, tuple[str, str]] = {
     "VALID": ("tokens.revocation.protocol", "Outcome.VALID"),
     "REVOKED_SESSION": ("tokens.revocation.protocol", "Outcome.REVOKED"),
     "UNLEASED": ("tokens.revocation.protocol", "Outcome.UNLEASED"),
-    "Lookup": ("tokens.revocation.protocol", "Lookup"),
+    "Lookup": ("tokens.revocation", "Lookup"),
     "NO_CACHE": ("tokens.revocation.protocol", "NO_CACHE"),
     "RETRY_AFTER": ("tokens.revocation.tracking", "RETRY_AFTER"),
     "REDIS_ERRORS": ("tokens.revocation.tracking", "REDIS_ERRORS"),
     "DRAIN_BATCH": ("tokens.revocation.outbox", "DRAIN_BATCH"),
-    "SessionState": ("tokens.revocation.cache_backend", "CacheRevocationState"),
-    "RedisSessionState": ("tokens.revocation.redis_backend", "RedisRevocationState"),
-    "SessionUser": ("tokens.revocation.user", "SessionUser"),
-    "get_state": ("tokens.revocation.registry", "get_state"),
+    "SessionState": ("tokens.revocation", "CacheRevocationState"),
+    "RedisSessionState": ("tokens.revocation", "RedisRevocationState"),
+    "SessionUser": ("tokens.revocation", "SessionUser"),
+    "get_state": ("tokens.revocation", "get_state"),
     "_states": ("tokens.revocation.registry", "_states"),
-    "session_user_get": ("tokens.revocation.check", "session_user_get"),
-    "sessions_mark_revoked": ("tokens.revocation.publish", "sessions_mark_revoked"),
-    "sessions_forget": ("tokens.revocation.publish", "sessions_forget"),
+    "session_user_get": ("tokens.revocation", "session_user_get"),
+    "sessions_mark_revoked": ("tokens.revocation", "sessions_mark_revoked"),
+    "sessions_forget": ("tokens.revocation", "sessions_forget"),
 }
 
 __all__ = sorted(name for name in _MOVED if not name.startswith("_"))
@@ -46,8 +46,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module_name, new_name = _MOVED[name]
     warnings.warn(
-        f"tokens.state is deprecated; use {module_name}.{new_name} "
-        "(tokens.state goes in 0.3)",
+        f"tokens.state is deprecated; import {new_name} from {module_name} "
+        "(removed in 0.3)",
         DeprecationWarning,
         stacklevel=2,
     )
@@ -58,4 +58,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(_MOVED)
+    return __all__

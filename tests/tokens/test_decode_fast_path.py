@@ -16,13 +16,13 @@ import jwt
 import pytest
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from tokens import backends
-from tokens.backends import (
+from tokens.signing import (
     REQUIRED_CLAIMS,
     get_key_ring,
     hmac_fast_decode,
     token_backend,
 )
+from tokens.signing import backend as backends
 
 # Collected once: the cases below are relative to it, and a long suite may run
 # them many minutes later, so the base token lives for hours.

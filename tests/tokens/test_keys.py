@@ -25,7 +25,7 @@ from tests.tokens.craft import (
     hs_header,
     sign_hs256,
 )
-from tokens.backends import build_key
+from tokens.signing import build_key
 
 JWKS = "/.well-known/jwks.json"
 

@@ -14,7 +14,7 @@ from http import HTTPStatus
 import pytest
 
 from tests.tokens.craft import SESSIONS, claims_of, hs_header, sign_hs256
-from tokens.backends import is_canonical_base64url
+from tokens.signing import is_canonical_base64url
 
 REFRESH = "/api/auth/token/refresh/"
 VERIFY = "/api/auth/token/verify/"

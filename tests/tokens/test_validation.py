@@ -20,7 +20,7 @@ from django.core.checks import run_checks
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
 from tests.tokens.craft import SESSIONS, b64, claims_of, hs_header, sign_hs256
-from tokens.backends import REQUIRED_CLAIMS, KeyRingBackend
+from tokens.signing import REQUIRED_CLAIMS, KeyRingBackend
 
 REFRESH = "/api/auth/token/refresh/"
 VERIFY = "/api/auth/token/verify/"

@@ -18,10 +18,11 @@ from django.core.checks import Error
 from rest_framework.exceptions import AuthenticationFailed
 
 from tests.tokens.craft import claims_of, hs_header, sign_hs256
-from tokens import backends, services
-from tokens.backends import get_key_ring
+from tokens import services
 from tokens.checks import check_settings
 from tokens.models import RevocationReason
+from tokens.signing import backend as backends
+from tokens.signing import get_key_ring
 from tokens.tokens import AccessToken, RefreshToken
 
 

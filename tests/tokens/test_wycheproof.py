@@ -18,7 +18,7 @@ import pytest
 from jwt.algorithms import get_default_algorithms
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from tokens.backends import SUPPORTED_ALGORITHMS, SigningKey, jws_verify
+from tokens.signing import SUPPORTED_ALGORITHMS, SigningKey, jws_verify
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "wycheproof"
 SUITE = json.loads((VECTORS / "json_web_signature_test.json").read_text())
