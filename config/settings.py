@@ -97,7 +97,8 @@ if REDIS_URL:
             # Fail fast when Redis is unreachable or hung: the revocation check
             # then answers from the database instead of holding the worker. A
             # stalled Redis costs a request at most one timeout (the revocation
-            # check then leaves Redis alone for half a second, tokens.revocation.tracking).
+            # check then leaves Redis alone for half a second:
+            # tokens.revocation.tracking).
             # Pooled connections idle for HEALTH_CHECK seconds are checked
             # before reuse, so a restarted Redis is noticed before a command
             # fails on a dead socket; no retries, no backoff: a failure is a

@@ -25,7 +25,6 @@ from rest_framework_simplejwt.exceptions import (
 from rest_framework_simplejwt.tokens import Token as SimpleJWTToken
 
 from tokens.app_settings import app_settings
-from tokens.signing import KeyRingBackend, token_backend
 from tokens.claims import (
     CANONICAL_UUID,
     check_custom,
@@ -34,6 +33,7 @@ from tokens.claims import (
     is_uuid,
     reserved_claims,
 )
+from tokens.signing import KeyRingBackend, token_backend
 
 if TYPE_CHECKING:
     from tokens.models import RefreshTokenRecord, Session
