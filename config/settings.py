@@ -269,6 +269,8 @@ TOKENS = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "LEEWAY": timedelta(seconds=10),
     "CACHE_ALIAS": "default" if REDIS_URL else None,
+    # Revocations sent to other services (docs/other-services.md).
+    "SECURITY_EVENTS": env.bool("SECURITY_EVENTS", default=False),
     # Per-account throttle buckets use sign-in's own rule for addresses.
     "ACCOUNT_NORMALIZER": "accounts.emails.normalize_email",
     "REFRESH_COOKIE": env.bool("JWT_REFRESH_COOKIE", default=False),

@@ -7,6 +7,7 @@ from config import views
 from config.csp import content_security_policy
 from config.docs import DocsView
 from tokens.jwks import JWKSView
+from tokens.ssf.views import ConfigurationView as SSFConfigurationView
 
 urlpatterns = [
     path("", views.demo, name="demo"),
@@ -25,9 +26,15 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+    path(
+        ".well-known/ssf-configuration",
+        SSFConfigurationView.as_view(),
+        name="ssf_configuration",
+    ),
     path("api/health/", views.health, name="health"),
     path("api/health/ready/", views.ready, name="ready"),
     path("api/auth/", include("tokens.urls")),
+    path("api/ssf/", include("tokens.ssf.urls")),
     path("api/accounts/", include("accounts.urls")),
     path("api/profiles/", include("accounts.profile_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

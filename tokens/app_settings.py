@@ -308,6 +308,34 @@ class AppSettings:
         choices=("Strict", "Lax", "None"),
     )
 
+    # Security events to other services (tokens.ssf) -----------------------------
+    SECURITY_EVENTS = Choice(
+        False,
+        """
+        Transmit revocations to registered receivers (OpenID Shared Signals):
+        the stream endpoints answer, and every revocation records its events.
+        """,
+        choices=(True, False),
+    )
+    SSF_PUSH_TIMEOUT = Duration(
+        timedelta(seconds=5),
+        "How long a push to a receiver may take before it counts as failed.",
+        low=timedelta(milliseconds=100),
+        high=timedelta(seconds=60),
+    )
+    SSF_PUSH_MAX_BACKOFF = Duration(
+        timedelta(seconds=10),
+        "The longest wait between two pushes of an event a receiver did not take.",
+        low=timedelta(seconds=1),
+        high=timedelta(hours=1),
+    )
+    SSF_POLL_WAIT = Duration(
+        timedelta(0),
+        "How long a poll asking to wait is held open for an event (a worker each).",
+        low=timedelta(0),
+        high=timedelta(seconds=30),
+    )
+
     # ---------------------------------------------------------------------------
 
     @classmethod

@@ -10,8 +10,9 @@ class TokensConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the system checks (checks_keys: key material, --deploy
-        # only) and the signal receivers.
+        # only; ssf: security events) and the signal receivers.
         from tokens import checks, checks_keys, receivers  # noqa: F401
+        from tokens.ssf import checks as ssf_checks  # noqa: F401
 
         try:
             import drf_spectacular  # noqa: F401

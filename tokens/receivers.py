@@ -14,6 +14,7 @@ change, unless it is Django upgrading the hash of the same password on sign-in.
 """
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from django.dispatch import receiver
 from tokens.app_settings import app_settings
 from tokens.models import RevocationReason, Session
 from tokens.revocation import outbox, sessions_mark_revoked
+from tokens.ssf import emit
 
 LOADED_HASH = "_tokens_loaded_password"
 
@@ -103,6 +105,8 @@ def user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None
         )
     else:
         services.user_sessions_forget(user=instance)
+        # This site refuses them (the user is inactive); so must receivers.
+        emit.sessions_revoked(_unrevoked(instance), RevocationReason.USER_DEACTIVATED)
 
 
 @receiver(
@@ -116,6 +120,13 @@ def user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
         # The rows go with the user (CASCADE); their tombstones are kept in the
         # same transaction, so a cache that misses them cannot forget them.
         outbox.add(ids)
+        emit.sessions_revoked([(sid, instance.pk) for sid in ids], "user_deleted")
         transaction.on_commit(
             lambda: sessions_mark_revoked(ids, committed_at=time.monotonic())
         )
+
+
+def _unrevoked(user: Any) -> Iterator[tuple[Any, Any]]:
+    # Lazy: with security events off, no query runs.
+    ids = Session.objects.filter(user=user).unrevoked().values_list("pk", flat=True)
+    return ((sid, user.pk) for sid in ids)

@@ -28,6 +28,7 @@ from tokens.models import (
 )
 from tokens.revocation import outbox, sessions_forget, sessions_mark_revoked
 from tokens.security import security_event
+from tokens.ssf import emit
 from tokens.signed import (
     SignedRefreshToken,
 )
@@ -61,6 +62,7 @@ def _revoke_locked(
         update_fields=["revoked_at", "revoked_reason", "revoked_by", "revoked_note"]
     )
     _tombstones_pending([session.pk])
+    emit.sessions_revoked([(session.pk, session.user_id)], reason, now)
     transaction.on_commit(lambda: _announce_revoked([session], reason, by))
 
 
@@ -103,6 +105,7 @@ def user_sessions_revoke(
             session.revoked_by_id, session.revoked_note = _pk(by), note
         if sessions:
             _tombstones_pending([s.pk for s in sessions])
+            emit.sessions_revoked([(s.pk, s.user_id) for s in sessions], reason, now)
         transaction.on_commit(lambda: _announce_revoked(sessions, reason, by))
     return len(sessions)
 
@@ -184,6 +187,7 @@ def sessions_on_password_saved(*, user: Any) -> int:
     reset policy applies; anywhere else no session is known, so ``"others"``
     revokes them all.
     """
+    emit.credential_changed(user.pk)
     origin = _password_change_origin.get()
     # A cached request user may carry its pk as the token's string.
     if origin is None or str(origin.user_pk) != str(user.pk):
