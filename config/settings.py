@@ -221,6 +221,7 @@ REST_FRAMEWORK = {
         "login_account_ip": env.str("THROTTLE_LOGIN_ACCOUNT_IP", default="10/hour"),
         "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="50/hour"),
         "refresh_ip": env.str("THROTTLE_REFRESH_IP", default="120/min"),
+        "client_auth_ip": env.str("THROTTLE_CLIENT_AUTH_IP", default="30/min"),
         "register_ip": env.str("THROTTLE_REGISTER_IP", default="10/hour"),
         "password_reset_ip": env.str("THROTTLE_RESET_IP", default="10/hour"),
         "password_reset_account": env.str("THROTTLE_RESET_ACCOUNT", default="3/hour"),

@@ -78,6 +78,7 @@ DEFAULT_THROTTLE_RATES = {
     "login_account_ip": "10/hour",
     "login_account": "50/hour",
     "refresh_ip": "120/min",
+    "client_auth_ip": "30/min",
 }
 
 ACCESS_ADVICE = (

@@ -27,6 +27,10 @@ from django.utils.translation import gettext_lazy as _
 
 from tokens.app_settings import app_settings
 
+# The model of registered resource servers has its own module; it is a model
+# of this one's as much as the others.
+from tokens.resource_server_model import ResourceServer as ResourceServer
+
 NOTE_MAX_LENGTH = 500
 
 
@@ -39,6 +43,7 @@ class RevocationReason(models.TextChoices):
     USER_DEACTIVATED = "user_deactivated", _("user deactivated")
     ADMIN = "admin", _("revoked by staff")
     REUSE_DETECTED = "reuse_detected", _("refresh token reuse detected")
+    RESOURCE_SERVER = "resource_server", _("revoked by a resource server")
 
 
 class SessionStatus(models.TextChoices):

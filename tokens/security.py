@@ -8,7 +8,9 @@ pipeline can index them:
 ``event``     what happened (``login_failed``, ``session_created``,
               ``session_revoked``, ``reuse_detected``, ``throttled``,
               ``throttle_degraded``, ``admin_sessions_revoked``,
-              ``admin_user_sessions_revoked``);
+              ``admin_user_sessions_revoked``, ``client_auth_failed``,
+              ``resource_server_created``, ``resource_server_secret_rotated``,
+              ``resource_server_deactivated``);
 ``sid``       the session id, when a session is concerned;
 ``user_id``   the user the event is about;
 ``ip``        the client address as DRF resolves it behind ``NUM_PROXIES``
@@ -19,8 +21,9 @@ pipeline can index them:
 ``jti``       the token id, where one token is concerned.
 
 A field that does not apply is ``None``. Events may add their own fields
-(``scope``, ``path``, ``note``). No token, password or email address is ever
-passed here; as a last guard, a value shaped like a JWT is replaced.
+(``scope``, ``path``, ``note``, ``client_id``). No token, password, client
+secret or email address is ever passed here; as a last guard, a value shaped
+like a JWT is replaced.
 
 ``ConsoleFormatter`` shows the fields in a development console; production
 emits them as JSON (python-json-logger's ``JsonFormatter``, see SECURITY.md,

@@ -1,5 +1,6 @@
 """
-Throttles for the sign-in endpoints, on Django's cache (Redis when shared).
+Throttles for the sign-in endpoints and for resource servers authenticating,
+on Django's cache (Redis when shared).
 
 Rates come from DRF's ``DEFAULT_THROTTLE_RATES`` under the scopes named here,
 read on every request, else from the built-in defaults
@@ -18,7 +19,11 @@ Login is counted three ways (SECURITY.md, "Throttling"):
 - ``login_account``: *failed* attempts on one account from anywhere, a looser
   ceiling that only a distributed guess reaches.
 
-The two per-account buckets count failures, in the manner of Auth0's
+``client_auth_ip`` counts the failed client authentications of one address
+at the endpoints resource servers call (``tokens.resource_servers``), as
+``login_account_ip`` counts failed sign-ins.
+
+The per-account buckets count failures, in the manner of Auth0's
 brute-force protection and django-axes: a successful sign-in consumes nothing,
 so signing in often never gets a user a 429. The view reports a failure with
 ``failed_login_record``.
@@ -359,3 +364,9 @@ class LoginAccountClientThrottle(FailureCountingMixin, AccountClientScopedThrott
 
 class RefreshIPThrottle(ScopedThrottle):
     scope = "refresh_ip"
+
+
+class ClientAuthIPThrottle(FailureCountingMixin, ScopedThrottle):
+    """Failed resource-server authentications from one client address."""
+
+    scope = "client_auth_ip"

@@ -10,6 +10,7 @@ Where each part lives:
 - ``sessions``: the session admin, its revoke action and button.
 - ``revoke_token``: the "Revoke a token" page, which finds a pasted token's session.
 - ``refresh_tokens``: the refresh-token admin and a session's token chain.
+- ``resource_servers``: registered resource servers, their secrets shown once.
 - ``users``: ``SessionRevocationUserAdminMixin`` and ``register_user_admin()``,
   for a site's own user admin.
 - ``revocation``: the revoke permission, the revoke loop and the confirmation
@@ -31,6 +32,7 @@ from tokens.admin.refresh_tokens import (
     RefreshTokenRecordAdmin,
     RefreshTokenStatusFilter,
 )
+from tokens.admin.resource_servers import ResourceServerAdmin
 from tokens.admin.revocation import (
     REVOKE_PERMISSION,
     RevocationAdminMixin,
@@ -54,6 +56,7 @@ __all__ = [
     "RefreshTokenInline",
     "RefreshTokenRecordAdmin",
     "RefreshTokenStatusFilter",
+    "ResourceServerAdmin",
     "RevocationAdminMixin",
     "RevocationConfirmation",
     "SessionAdmin",
