@@ -363,3 +363,9 @@ class PendingTombstone(models.Model):
 
     def __str__(self) -> str:
         return str(self.session_id)
+
+
+# The Shared Signals transmitter's models (streams, the event outbox) live
+# with the rest of it in tokens.ssf; importing them here registers them.
+from tokens.ssf.models import EventStream as EventStream  # noqa: E402
+from tokens.ssf.models import PendingEvent as PendingEvent  # noqa: E402

@@ -28,10 +28,10 @@ from tokens.models import (
 )
 from tokens.revocation import outbox, sessions_forget, sessions_mark_revoked
 from tokens.security import security_event
-from tokens.ssf import emit
 from tokens.signed import (
     SignedRefreshToken,
 )
+from tokens.ssf import emit
 
 
 def session_revoke(

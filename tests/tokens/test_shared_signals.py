@@ -198,7 +198,7 @@ def test_reuse_detection_emits(stream, user, settings):
 
 def test_revoketokens_emits(stream, user):
     pair = services.session_create(user=user)
-    call_command("revoketokens", user.email, "--yes")
+    call_command("revoketokens", "--user", user.email)
     assert _revoked_sids(stream) == [str(pair.session.pk)]
 
 

@@ -13,6 +13,7 @@ event vouch for everything queued before it.
 from __future__ import annotations
 
 import json
+import uuid
 import logging
 import urllib.error
 import urllib.request
@@ -100,7 +101,7 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=0.25 * 2 ** (attempts - 1)), ceiling)
 
 
-def deliver_stream(stream_id: object, now: datetime | None = None) -> int:
+def deliver_stream(stream_id: uuid.UUID, now: datetime | None = None) -> int:
     """Deliver what is due on one stream, in order; return how many left."""
     sent = 0
     with transaction.atomic():
@@ -129,7 +130,7 @@ def deliver_stream(stream_id: object, now: datetime | None = None) -> int:
     return sent
 
 
-def due_streams() -> list[object]:
+def due_streams() -> list[uuid.UUID]:
     """The push streams with an event waiting."""
     return list(
         EventStream.objects.filter(

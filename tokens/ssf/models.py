@@ -103,7 +103,9 @@ class PendingEvent(models.Model):
         return f"{self.event_type} #{self.pk}"
 
     @classmethod
-    def build(cls, stream: EventStream, event_type: str, claims: dict[str, Any]) -> Any:
+    def build(
+        cls, stream: EventStream, event_type: str, claims: dict[str, Any]
+    ) -> PendingEvent:
         return cls(
             stream=stream,
             jti=claims["jti"],

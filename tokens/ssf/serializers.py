@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -15,8 +16,11 @@ JTI_MAX = 64
 
 class DeliverySerializer(serializers.Serializer[Any]):
     method = serializers.ChoiceField(choices=DeliveryMethod.values)
+    # DRF's URLField takes http, https, ftp and ftps: push goes over HTTP.
     endpoint_url = serializers.URLField(
-        required=False, max_length=500, schemes=["https", "http"]
+        required=False,
+        max_length=500,
+        validators=[URLValidator(schemes=["https", "http"])],
     )
     authorization_header = serializers.CharField(
         required=False, max_length=500, allow_blank=True, write_only=True

@@ -10,20 +10,21 @@ Errors are DRF's ``{"detail": ...}``.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens.app_settings import app_settings
 from tokens.parsers import LimitedJSONParser
+from tokens.resource_server_model import ResourceServer
+from tokens.resource_servers import ResourceServerAuthentication
 from tokens.ssf import emit, events
-from tokens.ssf.auth import ResourceServerAuthentication
 from tokens.ssf.models import DeliveryMethod, EventStream, PendingEvent
 from tokens.ssf.serializers import (
     PollSerializer,
@@ -71,15 +72,27 @@ class ConfigurationView(TransmitterView):
         )
 
 
+class IsResourceServer(BasePermission):
+    """The request authenticated as a registered resource server."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, ResourceServer)
+
+
 class ReceiverAPIView(TransmitterView):
     authentication_classes = [ResourceServerAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsResourceServer]
     parser_classes = [LimitedJSONParser]
+
+    @property
+    def resource_server(self) -> ResourceServer:
+        # IsResourceServer made sure of it.
+        return cast(ResourceServer, self.request.auth)
 
     def own_stream(self, stream_id: Any) -> EventStream:
         stream = (
             EventStream.objects.select_related("resource_server")
-            .filter(pk=stream_id, resource_server=self.request.auth)
+            .filter(pk=stream_id, resource_server=self.resource_server)
             .first()
         )
         if stream is None:
@@ -120,7 +133,7 @@ class StreamView(ReceiverAPIView):
         if stream_id:
             return Response(stream_config(request, self.own_stream(_uuid(stream_id))))
         streams = EventStream.objects.select_related("resource_server").filter(
-            resource_server=request.auth
+            resource_server=self.resource_server
         )
         return Response([stream_config(request, s) for s in streams])
 
@@ -128,7 +141,7 @@ class StreamView(ReceiverAPIView):
         data = self.valid(StreamSerializer, request.data)
         delivery = data["delivery"]
         stream = EventStream.objects.create(
-            resource_server=request.auth,
+            resource_server=self.resource_server,
             delivery_method=delivery["method"],
             endpoint_url=delivery.get("endpoint_url", ""),
             authorization_header=delivery.get("authorization_header", ""),

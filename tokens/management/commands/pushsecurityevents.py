@@ -57,7 +57,8 @@ class Command(BaseCommand):
                 self._wait(listener, next_wake(interval))
             except DatabaseError as exc:
                 logger.warning("security events: database unavailable (%s)", exc)
-                listener = self._close(listener)
+                self._close(listener)
+                listener = None
                 connections.close_all()
                 time.sleep(interval)
 
@@ -87,4 +88,3 @@ class Command(BaseCommand):
         if listener is not None:
             with contextlib.suppress(Exception):
                 listener.close()
-        return None
