@@ -498,3 +498,27 @@ def test_the_worker_command_delivers(push_stream, push_receiver, user):
     _revoke_sessions(user, 2)
     call_command("pushsecurityevents", "--once")
     assert len(push_receiver.received) == 2
+
+
+# The admin ---------------------------------------------------------------------
+
+
+def test_the_admin_lists_streams_and_pauses_one(push_stream, client, user, make_user):
+    staff = make_user(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    _revoke_sessions(user, 2)
+    page = client.get("/admin/tokens/eventstream/")
+    assert page.status_code == 200
+    assert "pushed-to-us" not in page.content.decode()
+    detail = client.get(f"/admin/tokens/eventstream/{push_stream.pk}/change/")
+    assert detail.status_code == 200
+    assert "pushed-to-us" not in detail.content.decode()
+    response = client.post(
+        "/admin/tokens/eventstream/",
+        {"action": "pause_selected", "_selected_action": [str(push_stream.pk)]},
+    )
+    assert response.status_code == 302
+    push_stream.refresh_from_db()
+    assert push_stream.status == "paused"
+    latest = PendingEvent.objects.order_by("-id").first()
+    assert latest.event_type == events.STREAM_UPDATED

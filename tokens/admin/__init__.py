@@ -11,6 +11,7 @@ Where each part lives:
 - ``revoke_token``: the "Revoke a token" page, which finds a pasted token's session.
 - ``refresh_tokens``: the refresh-token admin and a session's token chain.
 - ``resource_servers``: registered resource servers, their secrets shown once.
+- ``event_streams``: their security event streams and what waits in them.
 - ``users``: ``SessionRevocationUserAdminMixin`` and ``register_user_admin()``,
   for a site's own user admin.
 - ``revocation``: the revoke permission, the revoke loop and the confirmation
@@ -26,6 +27,7 @@ from tokens.admin.base import (
     admin_url,
     session_status_label,
 )
+from tokens.admin.event_streams import EventStreamAdmin
 from tokens.admin.refresh_tokens import (
     RefreshTokenFormSet,
     RefreshTokenInline,
@@ -50,6 +52,7 @@ from tokens.admin.users import (
 
 __all__ = [
     "REVOKE_PERMISSION",
+    "EventStreamAdmin",
     "LimitedInlineFormSet",
     "RecentSessionsFormSet",
     "RefreshTokenFormSet",

@@ -13,10 +13,10 @@ event vouch for everything queued before it.
 from __future__ import annotations
 
 import json
-import uuid
 import logging
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
