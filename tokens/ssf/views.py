@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens.app_settings import app_settings
+from tokens.openapi import OpenApiResponse, extend_schema
 from tokens.parsers import LimitedJSONParser
 from tokens.resource_server_model import ResourceServer
 from tokens.resource_servers import ResourceServerAuthentication
@@ -35,6 +36,13 @@ from tokens.ssf.serializers import (
 )
 
 POLL_STEP = 0.1  # seconds between looks while a poll waits for an event
+TAGS = ["security events"]
+STREAM = OpenApiResponse(description="The stream's configuration (SSF 1.0 §8.1.1).")
+STATUS = OpenApiResponse(description="The stream's status (SSF 1.0 §8.1.2).")
+CONFIG = OpenApiResponse(description="The transmitter's metadata (SSF 1.0 §7.1).")
+POLLED = OpenApiResponse(
+    description='{"sets": {jti: SET}, "moreAvailable": bool} (RFC 8936 §2.4).'
+)
 
 
 def _absolute(request: Request, name: str, **kwargs: Any) -> str:
@@ -56,6 +64,7 @@ class ConfigurationView(TransmitterView):
     authentication_classes: list[type[Any]] = []
     permission_classes = [AllowAny]
 
+    @extend_schema(tags=TAGS, responses={200: CONFIG}, auth=[])
     def get(self, request: Request) -> Response:
         return Response(
             {
@@ -128,6 +137,7 @@ def stream_config(request: Request, stream: EventStream) -> dict[str, Any]:
 class StreamView(ReceiverAPIView):
     """The configuration endpoint: create, read, update, delete streams."""
 
+    @extend_schema(tags=TAGS, responses={200: STREAM})
     def get(self, request: Request) -> Response:
         stream_id = request.query_params.get("stream_id")
         if stream_id:
@@ -137,6 +147,7 @@ class StreamView(ReceiverAPIView):
         )
         return Response([stream_config(request, s) for s in streams])
 
+    @extend_schema(tags=TAGS, request=StreamSerializer, responses={201: STREAM})
     def post(self, request: Request) -> Response:
         data = self.valid(StreamSerializer, request.data)
         delivery = data["delivery"]
@@ -150,6 +161,7 @@ class StreamView(ReceiverAPIView):
         )
         return Response(stream_config(request, stream), status=201)
 
+    @extend_schema(tags=TAGS, request=StreamUpdateSerializer, responses={200: STREAM})
     def patch(self, request: Request) -> Response:
         data = self.valid(StreamUpdateSerializer, request.data)
         stream = self.own_stream(data["stream_id"])
@@ -165,8 +177,11 @@ class StreamView(ReceiverAPIView):
         stream.save()
         return Response(stream_config(request, stream))
 
-    put = patch
+    @extend_schema(tags=TAGS, request=StreamUpdateSerializer, responses={200: STREAM})
+    def put(self, request: Request) -> Response:
+        return self.patch(request)
 
+    @extend_schema(tags=TAGS, responses={204: None})
     def delete(self, request: Request) -> Response:
         self.own_stream(_uuid(request.query_params.get("stream_id", ""))).delete()
         return Response(status=204)
@@ -175,10 +190,12 @@ class StreamView(ReceiverAPIView):
 class StatusView(ReceiverAPIView):
     """SSF 1.0 §8.1.2: read and set a stream's status."""
 
+    @extend_schema(tags=TAGS, responses={200: STATUS})
     def get(self, request: Request) -> Response:
         stream = self.own_stream(_uuid(request.query_params.get("stream_id", "")))
         return Response(_status(stream))
 
+    @extend_schema(tags=TAGS, request=StatusSerializer, responses={200: STATUS})
     def post(self, request: Request) -> Response:
         data = self.valid(StatusSerializer, request.data)
         with transaction.atomic():
@@ -199,6 +216,7 @@ def _status(stream: EventStream) -> dict[str, Any]:
 class VerifyView(ReceiverAPIView):
     """SSF 1.0 §8.1.4: send a verification event behind everything queued."""
 
+    @extend_schema(tags=TAGS, request=VerifySerializer, responses={204: None})
     def post(self, request: Request) -> Response:
         data = self.valid(VerifySerializer, request.data)
         with transaction.atomic():
@@ -211,6 +229,7 @@ class VerifyView(ReceiverAPIView):
 class PollView(ReceiverAPIView):
     """RFC 8936: hand out the stream's events until they are acknowledged."""
 
+    @extend_schema(tags=TAGS, request=PollSerializer, responses={200: POLLED})
     def post(self, request: Request, stream_id: Any) -> Response:
         stream = self.own_stream(stream_id)
         if stream.delivery_method != DeliveryMethod.POLL:
