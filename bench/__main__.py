@@ -24,7 +24,9 @@ from bench.load import ROOT, Load, Server, http_status, run_wrk
 DEFAULT_DATABASE_URL = "postgres://127.0.0.1:5432/revocable_jwt_bench"
 # Each group's results are saved as soon as it ends (BENCHMARKS.md included),
 # so a run cut short still reports what it measured.
-GROUPS = ("auth", "refresh", "flush", "memory", "micro", "login", "revoked")
+GROUPS = (
+    "auth", "refresh", "flush", "memory", "micro", "login", "revoked", "receiver",
+)  # fmt: skip
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,6 +58,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", default="", help="also dump raw results here")
     parser.add_argument(
         "--from-json", default="", help="only rewrite the report from a --json dump"
+    )
+    parser.add_argument(
+        "--keep",
+        default="",
+        help="a --json dump whose groups this run keeps unless it measures them",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -381,8 +388,19 @@ def local_cache_bound() -> int | None:
     return getattr(app_settings, "CACHE_LOCAL_ENTRIES", None)
 
 
+def receiver_group(ctx: dict, args: argparse.Namespace) -> dict:
+    """In-process CPU per verification: the receiver against plain PyJWT."""
+    from bench import receiver
+
+    result = receiver.run(args.rounds)
+    for alg, value in result["ratios"].items():
+        log(f"  receiver/plain {alg}: {value:.3f}x CPU")
+    return result
+
+
 GROUP_FUNCTIONS = {
     "micro": micro_group,
+    "receiver": receiver_group,
     "auth": auth_group,
     "refresh": refresh_group,
     "login": login_group,
@@ -446,7 +464,10 @@ def run(args: argparse.Namespace) -> int:
     }
     machine = report.machine_facts(args, fixtures.server_versions())
     servers = servers_for(args)
-    results: dict = {}
+    # --keep: the groups this run does not measure come from an earlier dump.
+    results: dict = (
+        json.loads(Path(args.keep).read_text())["results"] if args.keep else {}
+    )
 
     def save(group: str, result: dict) -> None:
         results[group] = result
