@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -49,6 +51,14 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=5)
 
+    def _control(self) -> redis.Redis:
+        # One attempt per call: redis-py's default retries a refused or closed
+        # connection with a backoff of up to seconds, which a boot poll and a
+        # SHUTDOWN (whose answer is the closed connection) only wait out.
+        return redis.Redis(
+            port=self.port, socket_timeout=5, retry=Retry(NoBackoff(), 0)
+        )
+
     def start(self) -> RedisServer:
         # "save" off unless a test asks: the snapshot is taken on purpose.
         args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"]
@@ -62,8 +72,9 @@ class RedisServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                if self.client().ping():
-                    return self
+                with self._control() as probe:
+                    if probe.ping():
+                        return self
             except redis.ConnectionError:
                 time.sleep(0.02)
         raise RuntimeError(f"redis-server on port {self.port} did not start")
@@ -76,8 +87,8 @@ class RedisServer:
 
     def shutdown_save(self) -> None:
         """``SHUTDOWN SAVE``: the stock way to stop, writing dump.rdb."""
-        with contextlib.suppress(redis.ConnectionError):
-            self.client().shutdown(save=True)
+        with contextlib.suppress(redis.ConnectionError), self._control() as control:
+            control.shutdown(save=True)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:

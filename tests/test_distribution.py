@@ -175,10 +175,14 @@ def foreign_python(tmp_path_factory, wheel) -> Path:
     home = tmp_path_factory.mktemp("venv")
     # Like `make bootstrap`, this needs python3-venv: its absence is a broken
     # machine, not a missing service, so it fails.
-    venv.EnvBuilder(with_pip=True).create(home)
+    venv.EnvBuilder(with_pip=False).create(home)
     python = home / "bin" / "python"
+    # This environment's pip installs into the new one (pip --python): the
+    # same install, without seeding a pip of its own there (ensurepip alone
+    # took 4 s), and the virtualenv then holds the runtime and the wheel only.
+    pip = [sys.executable, "-m", "pip", "--python", str(python)]
     pins = [f"{name}=={version(name)}" for name in RUNTIME]
-    deps = run([str(python), "-m", "pip", "install", "-q", *pins], home, PIP_TIMEOUT)
+    deps = run([*pip, "install", "-q", *pins], home, PIP_TIMEOUT)
     if deps.returncode != 0:
         # The package index is an external service; CI fails on this skip.
         pytest.skip(
@@ -186,8 +190,8 @@ def foreign_python(tmp_path_factory, wheel) -> Path:
             f"{deps.stderr[-500:]}"
         )
     # --no-index: the wheel must need nothing beyond what is already there.
-    install = [*INSTALL_WHEEL.split()[:-1], "-q", "--no-index", str(wheel)]
-    check(run([str(python), "-m", *install], home))
+    install = [*INSTALL_WHEEL.split()[1:-1], "-q", "--no-index", str(wheel)]
+    check(run([*pip, *install], home))
     return python
 
 

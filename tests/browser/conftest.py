@@ -32,9 +32,13 @@ CHROMIUM_ARGS = [
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
+# One Chromium for the whole package: every tab gets a context of its own (no
+# cookie or storage is shared between tests), and a launch with Playwright's
+# driver costs about a second. The package scope ends it, and the event loop
+# that comes with it, before the tests outside tests/browser run.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Launch the system Chromium for the tests of one module."""
+    """Launch the system Chromium for the browser tests."""
     if not CHROMIUM.exists():
         pytest.skip(
             f"browser test skipped: no Chromium at {CHROMIUM} "

@@ -61,7 +61,12 @@ def test_demo_fits_and_behaves(sized_page, width, user, login, screenshot_dir):
 
     # The access token's lifetime counts down.
     before = int(page.text_content("#remaining").split("(")[1].split(" ")[0])
-    page.wait_for_timeout(2100)
+    page.wait_for_function(
+        """before => parseInt(
+            document.getElementById("remaining").textContent.split("(")[1]
+        ) < before""",
+        arg=before,
+    )
     after = int(page.text_content("#remaining").split("(")[1].split(" ")[0])
     assert after < before
 
