@@ -48,6 +48,7 @@ SUMMARIES = {
     ("delete", "/api/auth/sessions/{session_id}/"): "Revoke one of my sessions",
     ("post", "/api/auth/sessions/revoke-others/"): "Revoke my other sessions",
     ("get", "/api/auth/csrf/"): "Set the CSRF cookie (cookie mode)",
+    ("post", "/api/auth/introspect/"): "Introspect a token (resource servers)",
     ("post", "/api/accounts/register/"): "Create an account",
     ("get", "/api/accounts/me/"): "My account",
     ("patch", "/api/accounts/me/"): "Change my email or display name",

@@ -309,6 +309,18 @@ class AppSettings:
         choices=("Strict", "Lax", "None"),
     )
 
+    # OAuth endpoints for resource servers ---------------------------------------
+
+    INTROSPECTION_ENABLED = Choice(
+        False,
+        """
+        Serve token introspection (RFC 7662) to registered resource servers
+        (``tokens.models.ResourceServer``). Off: the endpoint is a 404 and
+        is left out of the OpenAPI schema.
+        """,
+        choices=(True, False),
+    )
+
     # ---------------------------------------------------------------------------
 
     @classmethod
