@@ -49,6 +49,7 @@ SUMMARIES = {
     ("post", "/api/auth/sessions/revoke-others/"): "Revoke my other sessions",
     ("get", "/api/auth/csrf/"): "Set the CSRF cookie (cookie mode)",
     ("post", "/api/auth/introspect/"): "Introspect a token (resource servers)",
+    ("post", "/api/auth/revoke/"): "Revoke a token's session (resource servers)",
     ("post", "/api/accounts/register/"): "Create an account",
     ("get", "/api/accounts/me/"): "My account",
     ("patch", "/api/accounts/me/"): "Change my email or display name",

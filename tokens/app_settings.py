@@ -314,9 +314,9 @@ class AppSettings:
     INTROSPECTION_ENABLED = Choice(
         False,
         """
-        Serve token introspection (RFC 7662) to registered resource servers
-        (``tokens.models.ResourceServer``). Off: the endpoint is a 404 and
-        is left out of the OpenAPI schema.
+        Serve token introspection (RFC 7662) and revocation (RFC 7009) to
+        registered resource servers (``tokens.models.ResourceServer``). Off:
+        the endpoints are 404s and are left out of the OpenAPI schema.
         """,
         choices=(True, False),
     )

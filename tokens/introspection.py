@@ -1,7 +1,8 @@
 """
-What the OAuth endpoints answer about a token (RFC 7662 introspection), kept
-apart from HTTP: ``tokens.oauth_views`` authenticates the resource server
-and reads the form, this decides.
+What the OAuth endpoints answer about a token (RFC 7662 introspection) and
+do with one (RFC 7009 revocation), kept apart from HTTP:
+``tokens.oauth_views`` authenticates the resource server and reads the form,
+this decides.
 
 A token is active when it is one of ours (signature, issuer, audience, type
 and every claim's shape, as authentication checks them), unexpired, and its
@@ -11,6 +12,11 @@ session); for a refresh token, by the database, as refresh does
 (``services.token_session_check``: revoked, expired, consumed outside the
 grace period). Anything else is ``{"active": false}`` and nothing more: a
 revoked token reads as a forged one, an unknown one, or garbage.
+
+Revoking a token ends its session, as logout does (``services.session_revoke``),
+and with it every token of the session, access and refresh: the token may
+have expired, its signature must hold. A token that names no session is no
+error (RFC 7009 §2.2).
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from typing import Any
 from rest_framework_simplejwt.exceptions import TokenError
 
 from tokens import services
+from tokens.models import NOTE_MAX_LENGTH, ResourceServer, RevocationReason, Session
 from tokens.revocation import session_user_get
+from tokens.security import security_event
 from tokens.signed import SignedToken, SignedUntypedToken
 
 
@@ -61,3 +69,31 @@ def _session_stands(token: SignedToken) -> bool:
     except TokenError:
         return False
     return True
+
+
+def token_revoke(raw: str, *, server: ResourceServer) -> bool:
+    """
+    Revoke the session of *raw* on behalf of *server*, its name and client id
+    kept as the revocation's note; return whether it was revoked now (False:
+    no session of ours, or one already revoked).
+    """
+    token = token_read(raw, verify_exp=False)
+    if token is None:
+        return False
+    session = Session.objects.filter(pk=token.session_id, user_id=token["sub"]).first()
+    if session is None:
+        return False
+    note = f"{server.name} ({server.client_id})"[:NOTE_MAX_LENGTH]
+    revoked = services.session_revoke(
+        session=session, reason=RevocationReason.RESOURCE_SERVER, note=note
+    )
+    if revoked:
+        security_event(
+            "resource_server_revoked",
+            "session revoked by a resource server",
+            sid=session.pk,
+            user_id=session.user_id,
+            jti=token.jti,
+            client_id=server.client_id,
+        )
+    return revoked

@@ -1,6 +1,6 @@
 """
 The OAuth endpoints that registered resource servers call: token
-introspection (RFC 7662).
+introspection (RFC 7662) and revocation (RFC 7009).
 
 They take form-encoded bodies and answer errors in RFC 6749 §5.2's shape,
 ``{"error": ..., "error_description": ...}``, whatever the site's DRF
@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens.app_settings import app_settings
-from tokens.introspection import token_introspect
+from tokens.introspection import token_introspect, token_revoke
 from tokens.openapi import (
     OpenApiResponse,
     SchemaWhenEnabled,
@@ -200,3 +200,28 @@ class IntrospectView(OAuthView):
         raw = self.parameter(request, "token", required=True)
         self.parameter(request, "token_type_hint", required=False)
         return Response(token_introspect(str(raw)))
+
+
+class RevokeView(OAuthView):
+    """
+    RFC 7009 token revocation: end the session of this access or refresh
+    token, as logout does, and every token of it with it. The answer is the
+    same empty 200 whether a session was revoked, already was, or the token
+    names none (§2.2).
+    """
+
+    @extend_schema(
+        request=inline_serializer("RevocationForm", {**TOKEN_FIELDS, **CLIENT_FIELDS}),
+        responses={
+            200: OpenApiResponse(
+                description="Revoked, or nothing to revoke: an empty body either way."
+            ),
+            **OAUTH_ERRORS,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        server = self.resource_server(request)
+        raw = self.parameter(request, "token", required=True)
+        self.parameter(request, "token_type_hint", required=False)
+        token_revoke(str(raw), server=server)
+        return Response(status=status.HTTP_200_OK)

@@ -26,4 +26,5 @@ urlpatterns = [
     ),
     # Off unless TOKENS["INTROSPECTION_ENABLED"] (a 404 meanwhile).
     path("introspect/", oauth_views.IntrospectView.as_view(), name="introspect"),
+    path("revoke/", oauth_views.RevokeView.as_view(), name="revoke"),
 ]

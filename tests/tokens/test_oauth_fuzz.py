@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import test_fuzz as fuzz
-from tests.tokens.oauth import FORM, INTROSPECT, basic
+from tests.tokens.oauth import FORM, INTROSPECT, REVOKE, basic
 
-ENDPOINTS = [INTROSPECT]
+ENDPOINTS = [INTROSPECT, REVOKE]
 NAMES = ["token", "token_type_hint", "client_id", "client_secret"]
 
 pytestmark = pytest.mark.usefixtures("oauth_on")
