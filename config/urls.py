@@ -7,6 +7,7 @@ from config import views
 from config.csp import content_security_policy
 from config.docs import DocsView
 from tokens.jwks import JWKSView
+from tokens.oauth_metadata import AuthorizationServerMetadataView
 
 urlpatterns = [
     path("", views.demo, name="demo"),
@@ -25,6 +26,11 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+    path(
+        ".well-known/oauth-authorization-server",
+        AuthorizationServerMetadataView.as_view(),
+        name="oauth_authorization_server",
+    ),
     path("api/health/", views.health, name="health"),
     path("api/health/ready/", views.ready, name="ready"),
     path("api/auth/", include("tokens.urls")),

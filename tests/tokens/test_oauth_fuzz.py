@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import test_fuzz as fuzz
-from tests.tokens.oauth import FORM, INTROSPECT, REVOKE, basic
+from tests.tokens.oauth import FORM, INTROSPECT, METADATA, REVOKE, basic
 
 ENDPOINTS = [INTROSPECT, REVOKE]
 NAMES = ["token", "token_type_hint", "client_id", "client_secret"]
@@ -83,3 +83,11 @@ def test_random_headers_and_forms(data, resource_server):
     headers = data.draw(fuzz.headers)
     content_type = data.draw(fuzz.content_types)
     check(Client().generic("POST", path, body, content_type, **headers))
+
+
+@pytest.mark.django_db
+@fuzz.FUZZ
+@given(headers=fuzz.headers, method=st.sampled_from(["get", "post", "put", "delete"]))
+def test_the_metadata_under_random_headers(headers, method):
+    response = Client().generic(method.upper(), METADATA, b"", FORM, **headers)
+    assert response.status_code < 500, response.content
