@@ -48,6 +48,9 @@ SUMMARIES = {
     ("delete", "/api/auth/sessions/{session_id}/"): "Revoke one of my sessions",
     ("post", "/api/auth/sessions/revoke-others/"): "Revoke my other sessions",
     ("get", "/api/auth/csrf/"): "Set the CSRF cookie (cookie mode)",
+    ("post", "/api/auth/introspect/"): "Introspect a token (resource servers)",
+    ("post", "/api/auth/revoke/"): "Revoke a token's session (resource servers)",
+    ("get", "/.well-known/oauth-authorization-server"): "OAuth server metadata",
     ("post", "/api/accounts/register/"): "Create an account",
     ("get", "/api/accounts/me/"): "My account",
     ("patch", "/api/accounts/me/"): "Change my email or display name",
@@ -67,7 +70,11 @@ TAGS = [
     ("/api/auth/", "Sessions", "Sign in, rotate, verify, sign out, list sessions."),
     ("/api/accounts/", "Accounts", "Register, the signed-in account, passwords."),
     ("/api/profiles/", "Profiles", "Public profiles and their visibility."),
-    ("/.well-known/", "Keys", "Public keys for verifying tokens elsewhere."),
+    (
+        "/.well-known/",
+        "Keys",
+        "Public keys for verifying tokens elsewhere, and the OAuth metadata.",
+    ),
     ("/api/health/", "Health", "Probes for load balancers and orchestrators."),
 ]
 

@@ -6,8 +6,6 @@ from accounts import pages
 from config import views
 from config.csp import content_security_policy
 from config.docs import DocsView
-from tokens.jwks import JWKSView
-from tokens.ssf.views import ConfigurationView as SSFConfigurationView
 
 urlpatterns = [
     path("", views.demo, name="demo"),
@@ -25,12 +23,8 @@ urlpatterns = [
     ),
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
-    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
-    path(
-        ".well-known/ssf-configuration",
-        SSFConfigurationView.as_view(),
-        name="ssf_configuration",
-    ),
+    # The JWKS, and (when enabled) the SSF and RFC 8414 metadata.
+    path("", include("tokens.well_known_urls")),
     path("api/health/", views.health, name="health"),
     path("api/health/ready/", views.ready, name="ready"),
     path("api/auth/", include("tokens.urls")),

@@ -43,6 +43,7 @@ from tokens.setting_kinds import (
     KeyRing,
     Moment,
     ObtainSerializer,
+    Origin,
     Setting,
     literal,
     simple_jwt_key_ring,
@@ -65,6 +66,7 @@ __all__ = [
     "KeyRing",
     "Moment",
     "ObtainSerializer",
+    "Origin",
     "Setting",
     "app_settings",
     "literal",
@@ -335,6 +337,30 @@ class AppSettings:
         "How long a poll asking to wait is held open for an event (a worker each).",
         low=timedelta(0),
         high=timedelta(seconds=30),
+    )
+
+    # OAuth endpoints for resource servers ---------------------------------------
+
+    INTROSPECTION_ENABLED = Choice(
+        False,
+        """
+        Serve token introspection (RFC 7662) and revocation (RFC 7009) to
+        registered resource servers (``tokens.models.ResourceServer``), and
+        the authorization server metadata naming them (RFC 8414). Off: the
+        endpoints are 404s and are left out of the OpenAPI schema.
+        """,
+        choices=(True, False),
+    )
+    PUBLIC_URL = Origin(
+        None,
+        """
+        The site's origin as clients reach it (``"https://auth.example.com"``),
+        for the absolute URLs the metadata gives. ``None``: the request's
+        own scheme and host (behind a proxy, ``SECURE_PROXY_SSL_HEADER`` and
+        ``ALLOWED_HOSTS`` decide them).
+        """,
+        types=(str,),
+        nullable=True,
     )
 
     # ---------------------------------------------------------------------------

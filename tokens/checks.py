@@ -294,6 +294,48 @@ def _mints_ours(callback: Any) -> bool:
     return isinstance(token_class, type) and issubclass(token_class, SessionToken)
 
 
+# OAuth endpoints for resource servers ------------------------------------------
+
+
+@register(Tags.urls)
+def check_oauth_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """tokens.W060: INTROSPECTION_ENABLED, but an endpoint it serves is not mounted."""
+    from tokens.oauth_metadata import AuthorizationServerMetadataView
+    from tokens.oauth_views import IntrospectView, RevokeView
+
+    if not _valid("INTROSPECTION_ENABLED") or not app_settings.INTROSPECTION_ENABLED:
+        return []
+    try:
+        mounted = list(_view_classes(get_resolver().url_patterns))
+    except Exception:  # noqa: BLE001  (Django's own URL checks report a broken URLconf)
+        return []
+    expected = [
+        (IntrospectView, "tokens.urls"),
+        (RevokeView, "tokens.urls"),
+        (AuthorizationServerMetadataView, "tokens.well_known_urls (at the site root)"),
+    ]
+    return [
+        Warning(
+            f"TOKENS['INTROSPECTION_ENABLED'] is on, but {view.__module__}."
+            f"{view.__qualname__} is not mounted.",
+            hint=f"Include {urls} in the URLconf; see docs/oauth.md.",
+            id="tokens.W060",
+        )
+        for view, urls in expected
+        if not any(issubclass(found, view) for found in mounted)
+    ]
+
+
+def _view_classes(patterns: list[Any]) -> Iterator[type]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _view_classes(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            view = getattr(pattern.callback, "view_class", None)
+            if isinstance(view, type):
+                yield view
+
+
 # Integrations (tokens.contrib) ------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """
-OpenAPI description of the ``tokens`` authentication, for drf-spectacular.
+OpenAPI description of the ``tokens`` authentications, for drf-spectacular:
+users' access tokens, and resource servers' client credentials.
 
 drf-spectacular knows SimpleJWT's ``JWTAuthentication`` but not subclasses of
 it; without this every authenticated endpoint is documented without security
@@ -21,3 +22,17 @@ class SessionJWTScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyp
         return build_bearer_security_scheme_object(
             header_name="HTTP_AUTHORIZATION", token_prefix="Bearer", bearer_format="JWT"
         )
+
+
+class ResourceServerScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "tokens.resource_servers.ResourceServerAuthentication"
+    name = "resourceServerBasic"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "A registered resource server's client_id and "
+            "client_secret (client_secret_basic); the form fields client_id and "
+            "client_secret do as well (client_secret_post).",
+        }

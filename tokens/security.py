@@ -10,7 +10,7 @@ pipeline can index them:
               ``throttle_degraded``, ``admin_sessions_revoked``,
               ``admin_user_sessions_revoked``, ``client_auth_failed``,
               ``resource_server_created``, ``resource_server_secret_rotated``,
-              ``resource_server_deactivated``);
+              ``resource_server_deactivated``, ``resource_server_revoked``);
 ``sid``       the session id, when a session is concerned;
 ``user_id``   the user the event is about;
 ``ip``        the client address as DRF resolves it behind ``NUM_PROXIES``

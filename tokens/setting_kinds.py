@@ -6,15 +6,17 @@ and its ``SIMPLE_JWT`` counterpart, read as an attribute of
 ``tokens.app_settings.AppSettings``. Each subclass is a kind of value with its
 own validation: ``Duration`` (a ``timedelta`` within bounds), ``Count`` (a whole
 number), ``Choice`` (one of a fixed set), ``ImportPath`` (a dotted path that
-imports), ``Moment`` (an aware ``datetime``) and ``KeyRing`` (a list of key
-dicts). ``problem()`` says what is wrong with a value and ``advice()`` what is
-unwise about it; ``tokens.checks`` reports both under the key's name.
+imports), ``Moment`` (an aware ``datetime``), ``Origin`` (a site's
+``scheme://host``) and ``KeyRing`` (a list of key dicts). ``problem()`` says
+what is wrong with a value and ``advice()`` what is unwise about it;
+``tokens.checks`` reports both under the key's name.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -307,6 +309,32 @@ class Moment(Setting[datetime | None]):
             return None
         if not isinstance(value, datetime) or value.utcoffset() is None:
             return f"must be a timezone-aware datetime or None, got {_kind(value)}"
+        return None
+
+
+class Origin(Setting[str | None]):
+    """
+    ``scheme://host[:port]`` (http or https) with no path, query or fragment,
+    or None.
+    """
+
+    def expected(self) -> str:
+        return 'an http(s) origin such as "https://example.com", or None'
+
+    def problem(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            return f"must be {self.expected()}, got {_kind(value)}"
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+        ):
+            return f"must be {self.expected()}, got {value!r}"
         return None
 
 

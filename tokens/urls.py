@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tokens import views
+from tokens import oauth_views, views
 
 app_name = "tokens"
 
@@ -24,4 +24,7 @@ urlpatterns = [
         views.SessionDetailView.as_view(),
         name="session_detail",
     ),
+    # Off unless TOKENS["INTROSPECTION_ENABLED"] (a 404 meanwhile).
+    path("introspect/", oauth_views.IntrospectView.as_view(), name="introspect"),
+    path("revoke/", oauth_views.RevokeView.as_view(), name="revoke"),
 ]
