@@ -33,7 +33,9 @@ from typing import Any
 from django.core.signals import setting_changed
 
 from tokens.setting_kinds import (
+    ACCESS_ADVICE,
     OUR_OBTAIN_SERIALIZER,
+    REFRESH_ADVICE,
     SIMPLE_JWT_DEFAULT_OBTAIN_SERIALIZER,
     SIMPLE_JWT_KID,
     Choice,
@@ -83,15 +85,11 @@ DEFAULT_THROTTLE_RATES = {
     "client_auth_ip": "30/min",
 }
 
-ACCESS_ADVICE = (
-    "An access token is refused as soon as its session is revoked, but "
-    "until it expires it works without a refresh, so a stolen one is never "
-    "caught by refresh-token reuse detection, and a user's changed "
-    "permissions or deactivation are all that stop it."
-)
-REFRESH_ADVICE = (
-    "A stolen refresh token that is never rotated by its owner stays "
-    "usable that long; sessions still end after SESSION_LIFETIME."
+# Bounds of the shorter entries below.
+SECOND, HOUR, MS_100 = (
+    timedelta(seconds=1),
+    timedelta(hours=1),
+    timedelta(milliseconds=100),
 )
 
 
@@ -311,32 +309,18 @@ class AppSettings:
         choices=("Strict", "Lax", "None"),
     )
 
-    # Security events to other services (tokens.ssf) -----------------------------
+    # Security events to other services (tokens.ssf); docs/settings.md -----------
     SECURITY_EVENTS = Choice(
-        False,
-        """
-        Transmit revocations to registered receivers (OpenID Shared Signals):
-        the stream endpoints answer, and every revocation records its events.
-        """,
-        choices=(True, False),
+        False, "Transmit revocations to SSF receivers.", choices=(True, False)
     )
     SSF_PUSH_TIMEOUT = Duration(
-        timedelta(seconds=5),
-        "How long a push to a receiver may take before it counts as failed.",
-        low=timedelta(milliseconds=100),
-        high=timedelta(seconds=60),
+        timedelta(seconds=5), "A push's time limit.", low=MS_100, high=SECOND * 60
     )
     SSF_PUSH_MAX_BACKOFF = Duration(
-        timedelta(seconds=10),
-        "The longest wait between two pushes of an event a receiver did not take.",
-        low=timedelta(seconds=1),
-        high=timedelta(hours=1),
+        timedelta(seconds=10), "The longest wait between pushes.", low=SECOND, high=HOUR
     )
     SSF_POLL_WAIT = Duration(
-        timedelta(0),
-        "How long a poll asking to wait is held open for an event (a worker each).",
-        low=timedelta(0),
-        high=timedelta(seconds=30),
+        timedelta(0), "How long a poll may wait.", low=timedelta(0), high=SECOND * 30
     )
 
     # OAuth endpoints for resource servers ---------------------------------------

@@ -374,3 +374,16 @@ def simple_jwt_key_ring() -> list[dict[str, Any]]:
         if simple_jwt.get("VERIFYING_KEY"):
             entry["public_key"] = simple_jwt["VERIFYING_KEY"]
     return [entry]
+
+
+# What the lifetime checks say of a lifetime above its advised value.
+ACCESS_ADVICE = (
+    "An access token is refused as soon as its session is revoked, but "
+    "until it expires it works without a refresh, so a stolen one is never "
+    "caught by refresh-token reuse detection, and a user's changed "
+    "permissions or deactivation are all that stop it."
+)
+REFRESH_ADVICE = (
+    "A stolen refresh token that is never rotated by its owner stays "
+    "usable that long; sessions still end after SESSION_LIFETIME."
+)
