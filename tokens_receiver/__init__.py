@@ -13,13 +13,18 @@ Nothing here imports Django: ``tokens_receiver.django`` is the one module
 that does, and ``tokens_receiver.fastapi`` the one that imports FastAPI.
 """
 
+from tokens_receiver.config import ConfigurationError, ReceiverConfig
 from tokens_receiver.errors import SetError, TokenRefused
 from tokens_receiver.introspection import Introspection
+from tokens_receiver.receiver import Receiver
 from tokens_receiver.revocations import RevocationSet
 from tokens_receiver.verifier import Verifier
 
 __all__ = [
+    "ConfigurationError",
     "Introspection",
+    "Receiver",
+    "ReceiverConfig",
     "RevocationSet",
     "SetError",
     "TokenRefused",

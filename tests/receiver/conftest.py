@@ -10,6 +10,7 @@ import pytest
 
 from tests.receiver import keys
 from tests.receiver.transmitter import Transmitter
+from tokens_receiver import Receiver, ReceiverConfig
 
 DEADLINE = 10.0  # seconds: a guard against a hang, never a timing threshold
 
@@ -59,3 +60,40 @@ def transmitter(signing_keys, key) -> Iterator[Transmitter]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def make_config(transmitter) -> Callable[..., ReceiverConfig]:
+    def make(**overrides: Any) -> ReceiverConfig:
+        values: dict[str, Any] = {
+            "issuer": keys.ISSUER,
+            "audience": keys.AUDIENCE,
+            "ssf_configuration_url": f"{transmitter.url}/.well-known/ssf-configuration",
+            "client_id": keys.CLIENT_ID,
+            "client_secret": keys.CLIENT_SECRET,
+            "stream_id": keys.STREAM_ID,
+            "poll_interval": 0.05,
+            "heartbeat": 0.05,
+            # Tokens here are minted within the second the receiver starts:
+            # the tests of tokens issued before the start set this back.
+            "refuse_tokens_before_start": False,
+            **overrides,
+        }
+        # SETs are addressed to the stream's audience; tokens to the API's.
+        return ReceiverConfig(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_receiver(make_config, clock) -> Iterator[Callable[..., Receiver]]:
+    made: list[Receiver] = []
+
+    def make(**overrides: Any) -> Receiver:
+        receiver = Receiver(make_config(**overrides), clock=clock)
+        made.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in made:
+        receiver.stop()
