@@ -2,7 +2,7 @@
 The facade a service uses: one ``ReceiverConfig`` in, everything wired.
 
     receiver = Receiver.from_env().start()
-    claims = receiver.verify(token)   # or TokenRefused
+    app = receiver.wsgi(app)
 
 ``start`` discovers the endpoints (when the configuration names the SSF
 configuration URL rather than each endpoint) and starts one thread: the
@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from tokens_receiver.config import ConfigurationError, ReceiverConfig
 from tokens_receiver.discovery import discover
@@ -35,6 +35,10 @@ from tokens_receiver.push import Heartbeat, PushEndpoint, Response
 from tokens_receiver.revocations import RevocationSet
 from tokens_receiver.sets import CredentialCallback, SetProcessor
 from tokens_receiver.verifier import Verifier
+
+if TYPE_CHECKING:
+    from tokens_receiver.asgi import ASGIApp, ReceiverASGIMiddleware
+    from tokens_receiver.wsgi import ReceiverWSGIMiddleware, WSGIApp
 
 logger = logging.getLogger("tokens_receiver")
 
@@ -179,3 +183,15 @@ class Receiver:
         if self.push is None:
             return 503, [("Retry-After", "5")], b""
         return self.push.handle_push(body, content_type, authorization)
+
+    def wsgi(self, app: WSGIApp, **options: Any) -> ReceiverWSGIMiddleware:
+        """Wrap a WSGI *app* (see ``tokens_receiver.wsgi``)."""
+        from tokens_receiver.wsgi import ReceiverWSGIMiddleware
+
+        return ReceiverWSGIMiddleware(app, self, **options)
+
+    def asgi(self, app: ASGIApp, **options: Any) -> ReceiverASGIMiddleware:
+        """Wrap an ASGI *app* (see ``tokens_receiver.asgi``)."""
+        from tokens_receiver.asgi import ReceiverASGIMiddleware
+
+        return ReceiverASGIMiddleware(app, self, **options)
