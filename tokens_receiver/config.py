@@ -27,6 +27,10 @@ class ConfigurationError(ValueError):
     """The configuration cannot work, or discovery contradicts it."""
 
 
+class DiscoveryUnavailable(ConfigurationError):
+    """The transmitter's metadata could not be fetched: trying later may work."""
+
+
 @dataclass(frozen=True)
 class ReceiverConfig:
     """How to reach the transmitter, and how much staleness to tolerate."""

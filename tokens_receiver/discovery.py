@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tokens_receiver import transport
-from tokens_receiver.config import ConfigurationError, ReceiverConfig
+from tokens_receiver.config import (
+    ConfigurationError,
+    DiscoveryUnavailable,
+    ReceiverConfig,
+)
 
 POLL_METHOD = "urn:ietf:rfc:8936"
 OAUTH_METADATA_PATH = "/.well-known/oauth-authorization-server"
@@ -41,7 +45,7 @@ def _document(
             url, authorization=authorization, timeout=config.timeout
         )
     except transport.TransportError as exc:
-        raise ConfigurationError(f"cannot read {url}: {exc}") from exc
+        raise DiscoveryUnavailable(f"cannot read {url}: {exc}") from exc
 
 
 def _metadata(url: str, config: ReceiverConfig) -> dict[str, Any]:

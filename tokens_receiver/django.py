@@ -17,6 +17,7 @@ and ``request.auth`` the claims.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -27,11 +28,17 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from tokens_receiver.bearer import REALM, UNAVAILABLE, bearer_token
-from tokens_receiver.config import ConfigurationError, ReceiverConfig
+from tokens_receiver.bearer import REALM, RETRY_AFTER, UNAVAILABLE, bearer_token
+from tokens_receiver.config import (
+    ConfigurationError,
+    DiscoveryUnavailable,
+    ReceiverConfig,
+)
 from tokens_receiver.errors import TokenRefused
 from tokens_receiver.push import MAX_SET_BYTES
 from tokens_receiver.receiver import Receiver
+
+logger = logging.getLogger("tokens_receiver")
 
 _receiver: Receiver | None = None
 _lock = threading.Lock()
@@ -98,6 +105,9 @@ class ReceiverAuthentication(BaseAuthentication):
             if token is None:
                 return None  # not ours: another authentication class may apply
             claims = get_receiver().verify(token)
+        except DiscoveryUnavailable as exc:
+            logger.warning("the receiver cannot start yet: %s", exc)
+            raise VerificationUnavailable() from None
         except TokenRefused as refused:
             if refused.unavailable:
                 raise VerificationUnavailable() from None
@@ -121,7 +131,12 @@ def push_view(request: HttpRequest) -> HttpResponse:
         length = 0
     if length > MAX_SET_BYTES:
         return HttpResponse(status=413)
-    status, headers, body = get_receiver().handle_push(
+    try:
+        receiver = get_receiver()
+    except DiscoveryUnavailable as exc:
+        logger.warning("the receiver cannot start yet: %s", exc)
+        return HttpResponse(status=503, headers={"Retry-After": RETRY_AFTER})
+    status, headers, body = receiver.handle_push(
         request.body,
         request.META.get("CONTENT_TYPE", ""),
         request.META.get("HTTP_AUTHORIZATION"),

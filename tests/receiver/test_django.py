@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,12 @@ SET_TYPE = {"Content-Type": "application/secevent+jwt"}
 
 @pytest.fixture
 def django_site(transmitter, tmp_path) -> Iterator[str]:
+    with run_site(transmitter, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def run_site(transmitter, tmp_path, **overrides) -> Iterator[str]:
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()  # runserver binds it again at once
@@ -40,6 +47,7 @@ def django_site(transmitter, tmp_path) -> Iterator[str]:
         "MODE": "poll",
         "POLL_INTERVAL": 0.05,
         "REFUSE_TOKENS_BEFORE_START": False,
+        **overrides,
     }
     env = {
         key: value
@@ -134,3 +142,16 @@ def test_the_push_view_answers_with_rfc_8935_codes(django_site, key):
     )
     assert (reply.status, reply.json()["err"]) == (400, "invalid_audience")
     assert call("GET", django_site + "/ssf/events").status == 405
+
+
+def test_an_unreachable_transmitter_answers_503_until_it_is_back(
+    transmitter, tmp_path, key
+):
+    """Discovery fails on first use: 503, and the next request tries again."""
+    unreachable = {"SSF_CONFIGURATION_URL": "http://127.0.0.1:9/.well-known/x"}
+    with run_site(transmitter, tmp_path, **unreachable) as url:
+        reply = call("GET", url + "/me/", token=keys.access_token(key))
+        assert reply.status == 503
+        assert set(reply.json()) == {"detail"}
+        reply = call("POST", url + "/ssf/events", body=b"x", headers=SET_TYPE)
+        assert (reply.status, reply.headers["Retry-After"]) == (503, "5")
