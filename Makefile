@@ -50,7 +50,7 @@ lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# mypy --strict on tokens/ with the Django and DRF stubs ([tool.mypy] in pyproject.toml).
+# mypy --strict on tokens/ and tokens_receiver/ with the Django and DRF stubs ([tool.mypy] in pyproject.toml).
 typecheck: bootstrap
 	$(BIN)/mypy
 

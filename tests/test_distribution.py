@@ -211,12 +211,14 @@ def site(tmp_path_factory, foreign_python) -> Path:
 
 
 def test_wheel_holds_the_app_and_its_data_only(wheel):
-    """The wheel ships tokens with its migrations and data files, not the demo site."""
+    """The wheel ships tokens with its migrations and data files, and the
+    receiver other services install, not the demo site."""
     names = set(zipfile.ZipFile(wheel).namelist())
     packaged = {name.split("/", 1)[0] for name in names if "dist-info" not in name}
-    assert packaged == {"tokens"}
+    assert packaged == {"tokens", "tokens_receiver"}
     assert "tokens/migrations/0001_initial.py" in names
     assert "tokens/py.typed" in names  # PEP 561: its type hints are public
+    assert "tokens_receiver/py.typed" in names
     data_files = [
         path.relative_to(REPO).as_posix()
         for path in (REPO / "tokens").rglob("*")
@@ -233,6 +235,7 @@ def test_sdist_holds_the_app_and_its_documentation(tmp_path):
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert {"pyproject.toml", "tokens/migrations/0001_initial.py"} <= names
+    assert "tokens_receiver/verifier.py" in names
     assert {"docs/installation.md", "docs/settings.md", "docs/api.md"} <= names
     assert not {name for name in names if name.startswith(("accounts/", "config/"))}
     assert not {name for name in names if name.startswith("docs/_")}
@@ -249,7 +252,7 @@ def test_wheel_metadata_declares_only_the_runtime(wheel):
         if "extra ==" not in spec
     }
     assert required == {name.lower() for name in RUNTIME}
-    assert {"crypto", "redis"} <= set(metadata.get_all("Provides-Extra"))
+    assert {"crypto", "redis", "receiver"} <= set(metadata.get_all("Provides-Extra"))
     assert "Framework :: Django :: 5.2" in metadata.get_all("Classifier")
     assert metadata["Requires-Python"] == ">=3.11"
     assert metadata["Name"] == "django-revocable-jwt"
@@ -305,6 +308,19 @@ def test_asymmetric_key_without_cryptography_is_a_check_error(site, foreign_pyth
     assert result.returncode == 1
     assert "tokens.E002" in result.stderr
     assert "cryptography" in result.stderr
+
+
+def test_the_receiver_imports_from_the_wheel_without_django(site, foreign_python):
+    """Another service imports tokens_receiver from site-packages, Django unloaded."""
+    probe = (
+        "import json, sys, tokens_receiver, tokens_receiver.wsgi; "
+        "print(json.dumps([tokens_receiver.__file__, 'django' in sys.modules]))"
+    )
+    path, django_loaded = json.loads(
+        check(run([str(foreign_python), "-c", probe], site))
+    )
+    assert "site-packages" in path
+    assert not django_loaded
 
 
 def in_wheel(wheel: Path, path: str) -> bool:
