@@ -26,6 +26,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
 from tokens_receiver.revocations import RevocationSet
 from tokens_receiver.verifier import Verifier
 

@@ -272,6 +272,8 @@ TOKENS = {
     "CACHE_ALIAS": "default" if REDIS_URL else None,
     # Revocations sent to other services (docs/other-services.md).
     "SECURITY_EVENTS": env.bool("SECURITY_EVENTS", default=False),
+    # Introspection and revocation for resource servers (docs/oauth.md).
+    "INTROSPECTION_ENABLED": env.bool("INTROSPECTION_ENABLED", default=False),
     # Per-account throttle buckets use sign-in's own rule for addresses.
     "ACCOUNT_NORMALIZER": "accounts.emails.normalize_email",
     "REFRESH_COOKIE": env.bool("JWT_REFRESH_COOKIE", default=False),
