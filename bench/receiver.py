@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from statistics import median
 from typing import Any
 
@@ -137,7 +138,13 @@ def run(rounds: int = 3, calls: int = CALLS) -> dict[str, Any]:
     for alg in KEYS:
         pairs = zip(results[f"receiver_{alg}"], results[f"plain_{alg}"], strict=True)
         ratios[alg] = median(ours / plain for ours, plain in pairs)
-    return {"rounds": results, "ratios": ratios, "calls": calls, "revoked": REVOKED}
+    return {
+        "rounds": results,
+        "ratios": ratios,
+        "calls": calls,
+        "revoked": REVOKED,
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 if __name__ == "__main__":

@@ -217,7 +217,10 @@ def _receiver(result: dict) -> list[str]:
         f"`tokens_receiver`'s Verifier, which does the same and then asks its "
         f"revocation set ({result['revoked']:,} revoked sessions) and its "
         "freshness. Medians over interleaved rounds of "
-        f"{result['calls']:,} calls.",
+        f"{result['calls']:,} calls"
+        + (f", measured {result['measured_at']}" if "measured_at" in result else "")
+        + ". Rerun this group alone: `bench/run.sh --groups receiver "
+        "--keep bench/results.json --json bench/results.json`.",
         "",
         "| key | plain PyJWT µs | receiver µs | receiver / plain |",
         "|---|---:|---:|---:|",

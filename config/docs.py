@@ -62,6 +62,16 @@ SUMMARIES = {
     ("get", "/api/profiles/{id}/"): "Read a profile",
     ("patch", "/api/profiles/{id}/"): "Edit a profile",
     ("delete", "/api/profiles/{id}/"): "Delete a profile (staff)",
+    ("get", "/.well-known/ssf-configuration"): "Security event transmitter metadata",
+    ("get", "/api/ssf/stream/"): "Read my event streams",
+    ("post", "/api/ssf/stream/"): "Create an event stream",
+    ("patch", "/api/ssf/stream/"): "Change an event stream",
+    ("put", "/api/ssf/stream/"): "Replace an event stream's settings",
+    ("delete", "/api/ssf/stream/"): "Delete an event stream",
+    ("get", "/api/ssf/status/"): "Read a stream's status",
+    ("post", "/api/ssf/status/"): "Pause, enable or disable a stream",
+    ("post", "/api/ssf/verify/"): "Ask for a verification event",
+    ("post", "/api/ssf/poll/{stream_id}/"): "Poll for security events",
     ("get", "/api/health/"): "Liveness",
 }
 
@@ -73,7 +83,12 @@ TAGS = [
     (
         "/.well-known/",
         "Keys",
-        "Public keys for verifying tokens elsewhere, and the OAuth metadata.",
+        "Public keys for verifying tokens elsewhere, the OAuth and SSF metadata.",
+    ),
+    (
+        "/api/ssf/",
+        "Security events",
+        "Event streams of registered receivers (OpenID Shared Signals).",
     ),
     ("/api/health/", "Health", "Probes for load balancers and orchestrators."),
 ]

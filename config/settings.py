@@ -83,6 +83,14 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # server is recovered from without a failed request.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    # SQLite (development, the test suite): write transactions take the write
+    # lock when they begin, and a busy database is waited for (up to 20 s)
+    # instead of failing at once with "database is locked" when a second
+    # thread (the dev server's, a live test server's) writes at the same time.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every process: throttles and the

@@ -522,3 +522,30 @@ def test_the_admin_lists_streams_and_pauses_one(push_stream, client, user, make_
     assert push_stream.status == "paused"
     latest = PendingEvent.objects.order_by("-id").first()
     assert latest.event_type == events.STREAM_UPDATED
+
+
+# The OpenAPI schema ------------------------------------------------------------
+
+
+def test_the_stream_endpoints_are_in_the_schema_only_when_on(settings, db):
+    from io import StringIO
+
+    import yaml
+    from drf_spectacular.drainage import GENERATOR_STATS
+
+    def generated() -> dict[str, Any]:
+        GENERATOR_STATS.reset()
+        out = StringIO()
+        call_command("spectacular", "--fail-on-warn", "--validate", stdout=out)
+        assert not GENERATOR_STATS
+        return yaml.safe_load(out.getvalue())
+
+    assert not any(path.startswith("/api/ssf/") for path in generated()["paths"])
+    settings.TOKENS = {
+        **settings.TOKENS,
+        "SECURITY_EVENTS": True,
+        "SIGNING_KEYS": [asymmetric_entry("EdDSA", "ed")],
+    }
+    paths = generated()["paths"]
+    assert paths["/api/ssf/poll/{stream_id}/"]["post"]["tags"] == ["Security events"]
+    assert "/.well-known/ssf-configuration" in paths

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens.app_settings import app_settings
-from tokens.openapi import OpenApiResponse, extend_schema
+from tokens.openapi import OpenApiResponse, SchemaWhenEnabled, extend_schema
 from tokens.parsers import LimitedJSONParser
 from tokens.resource_server_model import ResourceServer
 from tokens.resource_servers import ResourceServerAuthentication
@@ -36,7 +36,7 @@ from tokens.ssf.serializers import (
 )
 
 POLL_STEP = 0.1  # seconds between looks while a poll waits for an event
-TAGS = ["security events"]
+TAGS = ["Security events"]
 STREAM = OpenApiResponse(description="The stream's configuration (SSF 1.0 §8.1.1).")
 STATUS = OpenApiResponse(description="The stream's status (SSF 1.0 §8.1.2).")
 CONFIG = OpenApiResponse(description="The transmitter's metadata (SSF 1.0 §7.1).")
@@ -51,6 +51,8 @@ def _absolute(request: Request, name: str, **kwargs: Any) -> str:
 
 class TransmitterView(APIView):
     """Answers only with SECURITY_EVENTS on: a 404, as if not mounted, otherwise."""
+
+    schema = SchemaWhenEnabled("SECURITY_EVENTS")  # and in the OpenAPI schema
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if not app_settings.SECURITY_EVENTS:
