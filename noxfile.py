@@ -44,7 +44,7 @@ MATRIX = [
     ("3.12", "6.0", "djangorestframework", "djangorestframework-simplejwt"),
     ("3.13", "6.1", "djangorestframework", "djangorestframework-simplejwt"),
 ]
-TESTS = ["tests/tokens", "tests/test_simplejwt_site.py"]
+TESTS = ["tests/tokens", "tests/receiver", "tests/test_simplejwt_site.py"]
 
 
 def pinned_requirements() -> list[str]:
