@@ -4,8 +4,9 @@ The supported versions, tested: ``nox`` (or ``nox -s "tests-3.12(django='6.0')"`
 Each session installs the project's pinned requirements with its own Django,
 Django REST framework and SimpleJWT, and runs the package's tests: tests/tokens
 (with the stock-User site and the dj-rest-auth/djoser integrations), the
-receiver's (its Django adapter included) and the SimpleJWT-idiom site. The oldest releases declared in pyproject.toml run on the
-oldest Python; the newest on the newest.
+receiver's (its Django adapter included) and the SimpleJWT-idiom site. The
+oldest releases declared in pyproject.toml run on the oldest Python; the
+newest on the newest.
 """
 
 from pathlib import Path
