@@ -2,7 +2,8 @@
 Authorization server metadata (RFC 8414) at
 ``/.well-known/oauth-authorization-server``: where a resource server finds
 the keys, the introspection and revocation endpoints and how to authenticate
-to them. Mount ``tokens.well_known_urls`` at the site root; off unless
+to them (a secret, or a ``private_key_jwt`` assertion and its algorithms).
+Mount ``tokens.well_known_urls`` at the site root; off unless
 ``TOKENS["INTROSPECTION_ENABLED"]`` (a 404).
 
 Only what exists is named. The sign-in is the ``token_endpoint``, but it
@@ -29,7 +30,7 @@ from rest_framework.views import APIView
 
 from tokens.app_settings import app_settings
 from tokens.openapi import SchemaWhenEnabled, extend_schema, inline_serializer
-from tokens.resource_servers import AUTH_METHODS
+from tokens.resource_servers import AUTH_METHODS, AUTH_SIGNING_ALGORITHMS
 
 METADATA_MAX_AGE = 300
 ENDPOINTS = {
@@ -57,6 +58,8 @@ LIST_FIELDS = (
     "response_types_supported",
     "introspection_endpoint_auth_methods_supported",
     "revocation_endpoint_auth_methods_supported",
+    "introspection_endpoint_auth_signing_alg_values_supported",
+    "revocation_endpoint_auth_signing_alg_values_supported",
 )
 
 
@@ -74,6 +77,13 @@ def authorization_server_metadata(request: Request) -> dict[str, Any]:
             "response_types_supported": [],
             "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
             "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+            # private_key_jwt's (RFC 8414 §2): no HMAC, no "none".
+            "introspection_endpoint_auth_signing_alg_values_supported": (
+                AUTH_SIGNING_ALGORITHMS
+            ),
+            "revocation_endpoint_auth_signing_alg_values_supported": (
+                AUTH_SIGNING_ALGORITHMS
+            ),
         }
     )
     return metadata

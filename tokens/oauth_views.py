@@ -68,6 +68,14 @@ CLIENT_FIELDS = {
         required=False, help_text="client_secret_post; or use HTTP Basic."
     ),
     "client_secret": serializers.CharField(required=False),
+    "client_assertion_type": serializers.CharField(
+        required=False,
+        help_text="private_key_jwt: urn:ietf:params:oauth:client-assertion-type:"
+        "jwt-bearer.",
+    ),
+    "client_assertion": serializers.CharField(
+        required=False, help_text="private_key_jwt: the signed JWT (RFC 7523)."
+    ),
 }
 TOKEN_FIELDS = {
     "token": serializers.CharField(),

@@ -6,8 +6,11 @@ rather than a user.
 A resource server has a generated ``client_id`` and a secret. Only the
 secret's hash is stored (Django's ``make_password``, the site's first
 password hasher); the secret itself is returned once, when it is made, and
-is never stored, logged or shown again. Authenticating one is
-``tokens.resource_servers``; the model is exported by ``tokens.models``.
+is never stored, logged or shown again. Instead of a secret, a server may
+authenticate with an assertion signed by its private key (``private_key_jwt``):
+it registers the public key in ``jwks`` (``tokens.client_keys`` validates it).
+Authenticating one is ``tokens.resource_servers``; the model is exported by
+``tokens.models``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from tokens.client_keys import jwks_validate
 
 CLIENT_ID_BYTES = 16
 SECRET_BYTES = 32
@@ -65,6 +70,18 @@ class ResourceServer(models.Model):
         help_text=_(
             "The aud claim of the security event tokens sent to this resource "
             "server. Empty: its client ID."
+        ),
+    )
+    jwks = models.JSONField(
+        _("public keys"),
+        null=True,
+        blank=True,
+        validators=[jwks_validate],
+        help_text=_(
+            'A JWK Set ({"keys": [...]}) of public RSA, P-256 or Ed25519 keys: '
+            "the server may then authenticate with a client assertion signed by "
+            "the private key (private_key_jwt). Public keys only. Empty: by "
+            "secret only."
         ),
     )
     is_active = models.BooleanField(

@@ -2,16 +2,20 @@
 Authenticating a registered resource server (``tokens.models.ResourceServer``)
 the way RFC 6749 §2.3.1 authenticates a client: HTTP Basic with
 ``client_id:client_secret`` (``client_secret_basic``), or the ``client_id`` and
-``client_secret`` fields of the body (``client_secret_post``), never both.
+``client_secret`` fields of the body (``client_secret_post``); or, for a
+server that registered a public key, RFC 7523's ``client_assertion_type`` and
+``client_assertion`` fields, a JWT signed with its private key
+(``private_key_jwt``, verified by ``tokens.client_assertions``). One method
+per request: two are ``invalid_request``.
 
 Every failure is the same ``invalid_client`` (401, with ``WWW-Authenticate:
 Basic``), whatever failed: no credentials, an unknown client, a wrong secret,
-an inactive server. An unknown client costs the same hashing as a wrong
-secret, so the answer's timing does not tell which client ids exist; the
-secret is checked with the password hasher's constant-time comparison. A
-failure is a ``client_auth_failed`` security event and, under
-``ClientAuthIPThrottle``, counts against the client address like a failed
-sign-in.
+an inactive server, an assertion forged, expired or replayed. An unknown
+client costs the same hashing as a wrong secret, so the answer's timing does
+not tell which client ids exist; the secret is checked with the password
+hasher's constant-time comparison. A failure is a ``client_auth_failed``
+security event and, under ``ClientAuthIPThrottle``, counts against the
+client address like a failed sign-in.
 
 A secret once verified is remembered by this process by its SHA-256 beside
 the hash it matched, so that a resource server calling often costs one slow
@@ -41,6 +45,9 @@ from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import APIException, AuthenticationFailed
 
+from tokens.client_assertions import JWT_BEARER, AssertionRefused, assertion_verify
+from tokens.client_assertions import METHOD as PRIVATE_KEY_JWT
+from tokens.client_keys import ALGORITHMS as ASSERTION_ALGORITHMS
 from tokens.resource_server_model import ResourceServer
 from tokens.security import security_event
 from tokens.throttles import failed_login_record
@@ -48,9 +55,12 @@ from tokens.throttles import failed_login_record
 REALM = "api"
 BASIC = "client_secret_basic"
 POST = "client_secret_post"
-AUTH_METHODS = [BASIC, POST]
+AUTH_METHODS = [BASIC, POST, PRIVATE_KEY_JWT]
+AUTH_SIGNING_ALGORITHMS = ASSERTION_ALGORITHMS  # of private_key_jwt
 # Longer is no secret of ours, and would only make the hasher work.
 MAX_SECRET_LENGTH = 256
+MAX_ASSERTION_LENGTH = 8192
+ASSERTION_FIELDS = ("client_assertion_type", "client_assertion")
 CLIENT_ID = re.compile(r"[\x21-\x7e]{1,64}")
 # last_used_at is written at most this often per server.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -74,6 +84,9 @@ class InvalidRequest(APIException):
 
 @dataclass(frozen=True)
 class ClientCredentials:
+    """What a request presents; for ``private_key_jwt``, *secret* is the
+    assertion and *client_id* the ``client_id`` field (empty: none sent)."""
+
     client_id: str
     secret: str
     method: str
@@ -87,9 +100,17 @@ def client_credentials(request: Any) -> ClientCredentials | None:
     InvalidClient for credentials that cannot be anybody's.
     """
     basic = _basic(request.META.get("HTTP_AUTHORIZATION", ""))
-    posted = _posted(request.data)
-    if basic is not None and posted is not None:
+    asserted = _asserted(request.data)
+    posted = None if asserted is not None else _posted(request.data)
+    if sum(found is not None for found in (basic, posted, asserted)) > 1:
         raise InvalidRequest(_("Use one client authentication method, not two."))
+    if asserted is not None:
+        if not (
+            (not asserted.client_id or CLIENT_ID.fullmatch(asserted.client_id))
+            and 0 < len(asserted.secret) <= MAX_ASSERTION_LENGTH
+        ):
+            raise _refused(request, "malformed", asserted)
+        return asserted
     found = basic or posted
     if found is not None and not (
         CLIENT_ID.fullmatch(found.client_id)
@@ -129,11 +150,38 @@ def _posted(data: Any) -> ClientCredentials | None:
     return ClientCredentials(client_id, secret, POST)
 
 
+def _asserted(data: Any) -> ClientCredentials | None:
+    """RFC 7523 §2.2's fields, or None if the body has neither of them."""
+    if not hasattr(data, "get"):
+        return None
+    for name in (*ASSERTION_FIELDS, "client_id"):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        if len(values) > 1:
+            raise InvalidRequest(
+                _("The parameter %(name)s is repeated.") % {"name": name}
+            )
+    kind, assertion = data.get("client_assertion_type"), data.get("client_assertion")
+    if kind is None and assertion is None:
+        return None
+    if data.get("client_secret") is not None:
+        raise InvalidRequest(_("Use one client authentication method, not two."))
+    client_id = data.get("client_id", "")
+    if (
+        kind != JWT_BEARER
+        or not isinstance(assertion, str)
+        or not isinstance(client_id, str)
+    ):
+        return ClientCredentials("", "", PRIVATE_KEY_JWT)  # refused as malformed
+    return ClientCredentials(client_id, assertion, PRIVATE_KEY_JWT)
+
+
 def client_authenticate(request: Any) -> ResourceServer:
     """Return the active resource server *request* authenticates as, else raise."""
     credentials = client_credentials(request)
     if credentials is None:
         raise _refused(request, "no_credentials")
+    if credentials.method == PRIVATE_KEY_JWT:
+        return _assertion_authenticate(request, credentials)
     server = ResourceServer.objects.filter(client_id=credentials.client_id).first()
     if server is None:
         # The work a wrong secret costs: no timing tells which ids exist.
@@ -143,6 +191,22 @@ def client_authenticate(request: Any) -> ResourceServer:
         raise _refused(request, "bad_secret", credentials)
     if not server.is_active:
         raise _refused(request, "inactive", credentials)
+    _touch(server)
+    return server
+
+
+def _assertion_authenticate(
+    request: Any, credentials: ClientCredentials
+) -> ResourceServer:
+    try:
+        server = assertion_verify(
+            request, credentials.secret, credentials.client_id or None
+        )
+    except AssertionRefused as refusal:
+        # The log names the client the assertion claims to be, never the JWT.
+        client_id = refusal.client_id or credentials.client_id
+        refused = ClientCredentials(client_id, "", PRIVATE_KEY_JWT)
+        raise _refused(request, refusal.reason, refused) from None
     _touch(server)
     return server
 

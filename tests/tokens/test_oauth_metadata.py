@@ -49,10 +49,22 @@ def test_the_metadata_names_what_exists(client, settings):
         "introspection_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
         ],
         "revocation_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
+        ],
+        "introspection_endpoint_auth_signing_alg_values_supported": [
+            "RS256",
+            "ES256",
+            "EdDSA",
+        ],
+        "revocation_endpoint_auth_signing_alg_values_supported": [
+            "RS256",
+            "ES256",
+            "EdDSA",
         ],
     }
 

@@ -1,5 +1,7 @@
 """
-The resource server admin: register, deactivate, rotate a secret.
+The resource server admin: register, deactivate, rotate a secret, register
+the public keys of ``private_key_jwt`` (``jwks``: the model's validator
+refuses private and symmetric keys with a form error).
 
 A secret is made by the admin and shown once, to the staff member who made
 it, in a message on the next page; only its hash is stored, and no page ever
@@ -43,9 +45,10 @@ class ResourceServerAdmin(ModelAdmin[ResourceServer]):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return ("name", "audience")
+            return ("name", "audience", "jwks")
         return (
-            "name", "client_id", "audience", "is_active", "created_at", "last_used_at",
+            "name", "client_id", "audience", "jwks", "is_active", "created_at",
+            "last_used_at",
         )  # fmt: skip
 
     def save_model(
