@@ -106,6 +106,10 @@ def test_the_configuration_names_the_endpoints(signals_on, db, api_client):
     assert body["jwks_uri"] == "http://testserver/.well-known/jwks.json"
     assert body["configuration_endpoint"] == "http://testserver/api/ssf/stream/"
     assert body["verification_endpoint"] == "http://testserver/api/ssf/verify/"
+    assert body["authorization_schemes"] == [
+        {"spec_urn": "urn:ietf:rfc:7617"},
+        {"spec_urn": "urn:ietf:rfc:7523"},
+    ]
     assert set(body["delivery_methods_supported"]) == {
         "urn:ietf:rfc:8935",
         "urn:ietf:rfc:8936",

@@ -77,7 +77,11 @@ class ConfigurationView(TransmitterView):
                 "configuration_endpoint": _absolute(request, "ssf_stream"),
                 "status_endpoint": _absolute(request, "ssf_status"),
                 "verification_endpoint": _absolute(request, "ssf_verify"),
-                "authorization_schemes": [{"spec_urn": "urn:ietf:rfc:7617"}],
+                # HTTP Basic with the client's secret, or its signed assertion.
+                "authorization_schemes": [
+                    {"spec_urn": "urn:ietf:rfc:7617"},
+                    {"spec_urn": "urn:ietf:rfc:7523"},
+                ],
                 "default_subjects": "ALL",
             }
         )
