@@ -553,3 +553,20 @@ def test_the_stream_endpoints_are_in_the_schema_only_when_on(settings, db):
     paths = generated()["paths"]
     assert paths["/api/ssf/poll/{stream_id}/"]["post"]["tags"] == ["Security events"]
     assert "/.well-known/ssf-configuration" in paths
+
+
+def test_staff_who_may_only_look_get_no_stream_actions(push_stream, client, make_user):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_eventstream"))
+    client.force_login(viewer)
+    page = client.get("/admin/tokens/eventstream/")
+    assert page.status_code == 200
+    assert "pause_selected" not in page.content.decode()
+    response = client.post(
+        "/admin/tokens/eventstream/",
+        {"action": "pause_selected", "_selected_action": [str(push_stream.pk)]},
+    )
+    push_stream.refresh_from_db()
+    assert push_stream.status == "enabled", response.status_code

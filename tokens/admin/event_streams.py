@@ -55,18 +55,20 @@ class EventStreamAdmin(ViewOnlyMixin, ModelAdmin[EventStream]):
             )
         )
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        # The actions change a stream: only for staff who may change one.
-        actions = super().get_actions(request)
-        if not request.user.has_perm("tokens.change_eventstream"):
-            return {}
-        return actions
+    def has_set_status_permission(self, request: HttpRequest) -> bool:
+        # The actions change a stream, which the view-only admin does not:
+        # they are offered to staff who may change streams.
+        return bool(request.user.has_perm("tokens.change_eventstream"))
 
-    @admin.action(description=_("Pause the selected streams"))
+    @admin.action(
+        description=_("Pause the selected streams"), permissions=["set_status"]
+    )
     def pause_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_status(request, queryset, StreamStatus.PAUSED)
 
-    @admin.action(description=_("Enable the selected streams"))
+    @admin.action(
+        description=_("Enable the selected streams"), permissions=["set_status"]
+    )
     def enable_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_status(request, queryset, StreamStatus.ENABLED)
 
