@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -25,12 +24,6 @@ KTY_ALGORITHMS = {"RSA": "RS256", "EC": "ES256", "OKP": "EdDSA"}
 CURVES = {"EC": {"P-256"}, "OKP": {"Ed25519", "Ed448"}}
 # Members of private or symmetric keys (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037).
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-PUBLIC_KEY_TYPES = (
-    rsa.RSAPublicKey,
-    ec.EllipticCurvePublicKey,
-    ed25519.Ed25519PublicKey,
-    ed448.Ed448PublicKey,
-)
 MIN_RSA_BITS = 2048
 MAX_KEYS = 10
 MAX_KID_LENGTH = 128
@@ -102,11 +95,27 @@ def _jwk_problem(jwk: Any) -> Any:
             "kty": kty,
             "alg": KTY_ALGORITHMS[kty],
         }
+    return _key_problem(jwk, KTY_ALGORITHMS[kty])
+
+
+def _key_problem(jwk: dict[str, Any], algorithm: str) -> Any:
+    # cryptography is optional (the crypto extra), as for asymmetric signing
+    # keys: without it no assertion key can be registered or used.
     try:
-        key = jwt.PyJWK(jwk, KTY_ALGORITHMS[kty]).key
+        from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+    except ImportError:
+        return _("public keys need the cryptography package (the crypto extra).")
+    try:
+        key = jwt.PyJWK(jwk, algorithm).key
     except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError):
         return _("it is not a valid public key.")
-    if not isinstance(key, PUBLIC_KEY_TYPES):
+    public_types = (
+        rsa.RSAPublicKey,
+        ec.EllipticCurvePublicKey,
+        ed25519.Ed25519PublicKey,
+        ed448.Ed448PublicKey,
+    )
+    if not isinstance(key, public_types):
         return _("it is not a public key.")
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
         return _("an RSA key needs at least %(bits)d bits.") % {"bits": MIN_RSA_BITS}
