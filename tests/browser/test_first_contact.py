@@ -107,6 +107,9 @@ def test_every_action_answers_in_view(sized_page, width, live_server, login):
     page.locator("#login-submit").scroll_into_view_if_needed()
     sign_in(page, email, NEW_PASSWORD)
     assert_in_view(page, "#message", "Signed in")
+    # The page loads the profile and the session list after signing in; the
+    # suite's in-memory SQLite refuses a second writer meanwhile, at once.
+    page.wait_for_selector("#sessions tr[data-session-id]")
 
     login(User.objects.get(email=email), NEW_PASSWORD)  # a second device
     page.locator("#rotate").scroll_into_view_if_needed()
